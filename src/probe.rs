@@ -1,0 +1,1 @@
+//! Readiness probes: a real SQL query against MariaDB, an HTTP GET against an endpoint.
