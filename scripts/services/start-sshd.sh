@@ -26,11 +26,15 @@ fi
 install -d -m 0755 "$run"
 install -d -m 0755 /run/sshd # sshd refuses to start without its privilege separation directory
 
-# Keys: the server's host key and the client key the test users accept.
+# Keys: the server's host key and the client keys the test users accept (ed25519, and RSA for
+# the rsa-sha2 signature test).
 [ -f "$run/ssh_host_ed25519_key" ] ||
 	ssh-keygen -q -t ed25519 -N '' -C capstan-test-host -f "$run/ssh_host_ed25519_key"
 [ -f "$run/client_ed25519" ] ||
 	ssh-keygen -q -t ed25519 -N '' -C capstan-test-client -f "$run/client_ed25519"
+[ -f "$run/client_rsa" ] ||
+	ssh-keygen -q -t rsa -b 3072 -N '' -C capstan-test-client-rsa -f "$run/client_rsa"
+cat "$run/client_ed25519.pub" "$run/client_rsa.pub" >"$run/authorized_keys"
 
 # Users: both locked for passwords (pubkey only). The first may sudo without a password, the
 # second only with one, so `sudo -n` fails for it with "a password is required".
@@ -38,7 +42,7 @@ for u in "$user" "$pw_user"; do
 	id "$u" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$u"
 	home="$(getent passwd "$u" | cut -d: -f6)"
 	install -d -m 0700 -o "$u" -g "$u" "$home/.ssh"
-	install -m 0600 -o "$u" -g "$u" "$run/client_ed25519.pub" "$home/.ssh/authorized_keys"
+	install -m 0600 -o "$u" -g "$u" "$run/authorized_keys" "$home/.ssh/authorized_keys"
 done
 printf '%s ALL=(ALL) NOPASSWD:ALL\n%s ALL=(ALL) ALL\n' "$user" "$pw_user" >"$run/sudoers"
 visudo -cqf "$run/sudoers"
@@ -86,6 +90,7 @@ CAPSTAN_TEST_SSH_HOST=127.0.0.1
 CAPSTAN_TEST_SSH_PORT=$port
 CAPSTAN_TEST_SSH_USER=$user
 CAPSTAN_TEST_SSH_KEY=$run/client_ed25519
+CAPSTAN_TEST_SSH_RSA_KEY=$run/client_rsa
 CAPSTAN_TEST_SSH_HOST_KEY_PUB=$run/ssh_host_ed25519_key.pub
 CAPSTAN_TEST_SSH_SUDO_PASSWORD_USER=$pw_user
 EOF

@@ -1,0 +1,155 @@
+//! The host inventory file: round trips, groups, and errors that name file and line.
+
+use std::path::{Path, PathBuf};
+
+use capstan::ssh::Target;
+use capstan::ssh::inventory::{HostEntry, Inventory, InventoryError};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/ssh/fixtures")
+        .join(name)
+}
+
+/// A copy of a fixture in a temporary dir, so tests may write it.
+fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hosts.toml");
+    std::fs::copy(fixture(name), &path).unwrap();
+    (dir, path)
+}
+
+fn entry(target: &str, name: Option<&str>, groups: &[&str]) -> HostEntry {
+    let target: Target = target.parse().unwrap();
+    let groups = groups.iter().map(|group| group.to_string()).collect();
+    HostEntry::from_target(&target, name.map(str::to_string), groups)
+}
+
+#[test]
+fn added_hosts_are_listed_again_after_reloading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capstan").join("hosts.toml");
+
+    let mut inventory = Inventory::load(&path).unwrap();
+    assert!(
+        inventory.hosts().is_empty(),
+        "a missing file is an empty inventory"
+    );
+    inventory
+        .add(entry("deploy@web1:22", None, &["web"]))
+        .unwrap();
+    inventory.add(entry("prod-db", Some("db"), &[])).unwrap();
+
+    let reloaded = Inventory::load(&path).unwrap();
+    assert_eq!(reloaded.hosts(), inventory.hosts());
+    let web1 = reloaded.get("web1").unwrap();
+    assert_eq!(web1.address.as_deref(), Some("web1"));
+    assert_eq!(
+        (web1.user.as_deref(), web1.port),
+        (Some("deploy"), Some(22))
+    );
+    assert_eq!(
+        reloaded.get("db").unwrap().alias.as_deref(),
+        Some("prod-db")
+    );
+    assert_eq!(
+        reloaded.target("web1").unwrap().to_string(),
+        "deploy@web1:22"
+    );
+    assert_eq!(reloaded.target("db").unwrap().to_string(), "prod-db");
+    assert_eq!(
+        reloaded.target("root@other:2200").unwrap().to_string(),
+        "root@other:2200"
+    );
+}
+
+#[test]
+fn adding_keeps_the_comments_of_an_existing_file() {
+    let (_dir, path) = copy_of("inventory_valid.toml");
+
+    let mut inventory = Inventory::load(&path).unwrap();
+    inventory
+        .add(entry("ops@198.51.100.3:2200", Some("web2"), &["web"]))
+        .unwrap();
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("# Hosts for the person stack.\n"),
+        "{text}"
+    );
+    let reloaded = Inventory::load(&path).unwrap();
+    let web: Vec<&str> = reloaded
+        .group("web")
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(web, ["web1", "web2"]);
+}
+
+#[test]
+fn groups_select_their_hosts_in_file_order() {
+    let inventory = Inventory::load(&fixture("inventory_valid.toml")).unwrap();
+
+    let prod: Vec<&str> = inventory
+        .group("prod")
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(prod, ["web1", "db"]);
+    assert!(inventory.group("nothing").is_empty());
+}
+
+#[test]
+fn a_malformed_inventory_names_the_file_and_line_and_is_not_overwritten() {
+    let (_dir, path) = copy_of("inventory_malformed.toml");
+    let before = std::fs::read(&path).unwrap();
+
+    let err = Inventory::load(&path).unwrap_err();
+
+    let InventoryError::Parse {
+        path: named, line, ..
+    } = &err
+    else {
+        panic!("expected a parse error, got {err}");
+    };
+    assert_eq!(named, &path);
+    assert_eq!(*line, 4, "port = \"twenty-two\" is on line 4");
+    assert!(err.to_string().contains("hosts.toml, line 4"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn unknown_keys_and_contradictory_entries_are_refused() {
+    let err = Inventory::load(&fixture("inventory_unknown_key.toml")).unwrap_err();
+    assert!(
+        matches!(err, InventoryError::Parse { line: 4, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("pasword"), "{err}");
+
+    let err = Inventory::load(&fixture("inventory_alias_and_address.toml")).unwrap_err();
+    assert!(matches!(err, InventoryError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("not both"), "{err}");
+}
+
+#[test]
+fn a_duplicate_or_badly_named_host_is_refused_and_the_file_stays_as_it_was() {
+    let (_dir, path) = copy_of("inventory_valid.toml");
+    let before = std::fs::read(&path).unwrap();
+    let mut inventory = Inventory::load(&path).unwrap();
+
+    let err = inventory
+        .add(entry("other@web9", Some("web1"), &[]))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("already in the inventory"),
+        "{err}"
+    );
+    let err = inventory
+        .add(entry("other@web9", Some("web 9"), &[]))
+        .unwrap_err();
+    assert!(err.to_string().contains("name may hold only"), "{err}");
+
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(inventory.hosts().len(), 2);
+}
