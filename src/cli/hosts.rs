@@ -56,8 +56,10 @@ pub async fn hosts(global: &Global, args: HostsArgs) -> anyhow::Result<ExitCode>
             let target: Target = target.parse()?;
             let entry = HostEntry::from_target(&target, name, groups);
             let name = entry.name.clone();
-            inventory.add(entry)?;
-            if !global.json {
+            inventory.add(entry.clone())?;
+            if global.json {
+                println!("{}", serde_json::to_string_pretty(&entry)?);
+            } else {
                 println!("added {name} ({target}) to {}", inventory.path().display());
             }
             Ok(ExitCode::SUCCESS)

@@ -235,9 +235,15 @@ impl<H: Handler> Auth<'_, H> {
             ));
             return None;
         };
+        let text = Arc::new(text);
         for attempt in 1..=PASSPHRASE_ATTEMPTS {
             let passphrase = prompt.passphrase(file, attempt).await?;
-            if let Ok(key) = russh::keys::decode_secret_key(&text, Some(&passphrase)) {
+            // The key derivation (bcrypt-pbkdf) takes a CPU for a while: keep it off the runtime.
+            let text = Arc::clone(&text);
+            let decrypted = tokio::task::spawn_blocking(move || {
+                russh::keys::decode_secret_key(&text, Some(&passphrase))
+            });
+            if let Ok(Ok(key)) = decrypted.await {
                 return Some(key);
             }
         }

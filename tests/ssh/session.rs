@@ -194,12 +194,13 @@ impl PassphrasePrompt for FixedPassphrase {
     }
 }
 
-/// A copy of the test client key, encrypted with `passphrase`.
+/// A copy of the test client key, encrypted with `passphrase` (2 KDF rounds, not 16: the
+/// debug build derives keys slowly).
 fn encrypted_copy(sandbox: &Sandbox, key: &Path, passphrase: &str) -> std::path::PathBuf {
     let copy = sandbox.dir.path().join("encrypted_key");
     std::fs::copy(key, &copy).unwrap();
     let status = Command::new("ssh-keygen")
-        .args(["-q", "-p", "-P", "", "-N", passphrase, "-f"])
+        .args(["-q", "-p", "-a", "2", "-P", "", "-N", passphrase, "-f"])
         .arg(&copy)
         .status()
         .unwrap();
@@ -291,4 +292,52 @@ async fn a_closed_port_is_a_connect_error_naming_the_host() {
 
     assert!(matches!(err, SshError::Connect { port: 1, .. }), "{err}");
     assert!(err.to_string().contains("testhost"), "{err}");
+}
+
+#[tokio::test]
+async fn a_command_killed_by_a_signal_is_an_error_naming_the_signal() {
+    let session = connect(&sshd()).await;
+
+    let err = session.exec("kill -KILL $$", None).await.unwrap_err();
+
+    assert!(
+        matches!(&err, SshError::NoExitStatus { signal: Some(s), .. } if s == "KILL"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_speaks_ssh_times_out_the_handshake() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        drop(socket);
+    });
+    let sandbox = Sandbox::new();
+    let mut dest = destination(&sshd(), "nobody", Path::new("/nonexistent"));
+    dest.port = port;
+    let options = ConnectOptions {
+        connect_timeout: Duration::from_millis(500),
+        ..ConnectOptions::default()
+    };
+
+    let started = Instant::now();
+    let err = Session::connect(&dest, &sandbox.env, &options)
+        .await
+        .unwrap_err();
+
+    silent.abort();
+    assert!(
+        matches!(
+            err,
+            SshError::Timeout {
+                what: "the ssh handshake",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
 }
