@@ -30,8 +30,11 @@ pub struct HostConfig {
 /// A missing file gives empty settings. A malformed value (a bad `Port`, an unterminated quote,
 /// an unreadable include) is an error naming the file and line.
 ///
-/// Known shortcoming: `Match` criteria other than `all`, `host` and `originalhost` (`exec`,
-/// `user`, `localuser`, `canonical`, ...) never match, so their blocks are ignored.
+/// Known shortcomings: `Match` criteria other than `all`, `host` and `originalhost` (`exec`,
+/// `user`, `localuser`, `canonical`, ...) never match, so their blocks are ignored; and
+/// `ProxyJump`, `ProxyCommand`, `IdentitiesOnly`, `UserKnownHostsFile` and `HostKeyAlias` are
+/// not honoured (Capstan connects directly and reads `~/.ssh/known_hosts`). Both stay until a
+/// user needs a bastion host or one of those keywords (issue 3 follow-up).
 pub fn read_host_config(path: &Path, ssh_dir: &Path, host: &str) -> Result<HostConfig, SshError> {
     let mut config = HostConfig::default();
     let mut reader = Reader {

@@ -205,6 +205,30 @@ impl Inventory {
         }
     }
 
+    /// The hosts named on a command line, each an inventory host, an inventory group (its hosts
+    /// in file order), or a target; as (name, target) pairs, each name once, in order.
+    pub fn expand(&self, names: &[String]) -> Result<Vec<(String, Target)>, SshError> {
+        let mut hosts: Vec<(String, Target)> = Vec::new();
+        let mut push = |name: &str, target: Target| {
+            if !hosts.iter().any(|(seen, _)| seen == name) {
+                hosts.push((name.to_string(), target));
+            }
+        };
+        for name in names {
+            let group = self.group(name);
+            if let Some(host) = self.get(name) {
+                push(&host.name, host.target());
+            } else if !group.is_empty() {
+                group
+                    .iter()
+                    .for_each(|host| push(&host.name, host.target()));
+            } else {
+                push(name, name.parse()?);
+            }
+        }
+        Ok(hosts)
+    }
+
     /// Adds `entry` and writes the file (temporary file, then rename). On any error the file
     /// and this inventory are left as they were.
     pub fn add(&mut self, entry: HostEntry) -> Result<(), InventoryError> {

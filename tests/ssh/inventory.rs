@@ -153,3 +153,27 @@ fn a_duplicate_or_badly_named_host_is_refused_and_the_file_stays_as_it_was() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(inventory.hosts().len(), 2);
 }
+
+#[test]
+fn command_line_names_expand_hosts_groups_and_targets_once_each() {
+    let inventory = Inventory::load(&fixture("inventory_valid.toml")).unwrap();
+    let names: Vec<String> = ["db", "prod", "ops@192.0.2.99:2200"]
+        .map(String::from)
+        .to_vec();
+
+    let expanded = inventory.expand(&names).unwrap();
+
+    let shown: Vec<(&str, String)> = expanded
+        .iter()
+        .map(|(name, target)| (name.as_str(), target.to_string()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("db", "prod-db".to_string()),
+            ("web1", "deploy@192.0.2.10:2222".to_string()),
+            ("ops@192.0.2.99:2200", "ops@192.0.2.99:2200".to_string()),
+        ]
+    );
+    assert!(inventory.expand(&["bad target:x".to_string()]).is_err());
+}
