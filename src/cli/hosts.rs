@@ -44,6 +44,18 @@ pub enum HostsCommand {
 }
 
 pub async fn hosts(global: &Global, args: HostsArgs) -> anyhow::Result<ExitCode> {
+    let changes = match &args.command {
+        HostsCommand::Add { .. } => true,
+        HostsCommand::Check {
+            accept_new_host_key,
+            ..
+        } => *accept_new_host_key,
+        HostsCommand::List => false,
+    };
+    if global.read_only && changes {
+        anyhow::bail!("--read-only: refusing to change the inventory or record a host key");
+    }
+
     let path = Inventory::default_path()?;
     let mut inventory = Inventory::load(&path)?;
 

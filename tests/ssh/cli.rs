@@ -33,6 +33,7 @@ fn hosts_add_then_list_shows_the_host_in_text_and_json() {
     let listed = capstan(home, &["hosts", "list"]);
     let json = capstan(home, &["hosts", "list", "--json"]);
     let duplicate = capstan(home, &["hosts", "add", "deploy@web1:22"]);
+    let read_only = capstan(home, &["hosts", "add", "deploy@web2", "--read-only"]);
 
     assert!(added.status.success(), "{}", text(&added.stderr));
     assert!(
@@ -47,6 +48,8 @@ fn hosts_add_then_list_shows_the_host_in_text_and_json() {
     assert!(!duplicate.status.success());
     assert!(text(&duplicate.stderr).contains("already in the inventory"));
     assert!(home.join(".config/capstan/hosts.toml").is_file());
+    assert!(!read_only.status.success());
+    assert!(!text(&capstan(home, &["hosts", "list"]).stdout).contains("web2"));
 }
 
 #[test]
