@@ -23,6 +23,12 @@ if [ -f "$run/sshd.pid" ]; then
 	rm -f "$run/sshd.pid"
 fi
 
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	echo "sshd: port $port is already in use (another run's sshd?):" >&2
+	ss -ltnp "sport = :$port" >&2 || true
+	exit 1
+fi
+
 install -d -m 0755 "$run"
 install -d -m 0755 /run/sshd # sshd refuses to start without its privilege separation directory
 
