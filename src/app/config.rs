@@ -88,6 +88,7 @@ impl Secret {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let raw = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read password file {}", path.display()))?;
+        warn_if_readable_by_others(path);
         let value = raw.strip_suffix('\n').unwrap_or(&raw);
         let value = value.strip_suffix('\r').unwrap_or(value);
         if value.is_empty() {
@@ -99,6 +100,23 @@ impl Secret {
     /// The secret itself: only for handing it to the database driver.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// Secrets belong in files of mode 0600 (or 0400); a looser mode is worth a warning, not a
+/// refusal (a file mounted by a container runtime may carry the mode its owner chose).
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    if let Ok(metadata) = std::fs::metadata(path) {
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:04o}"),
+                "password file is readable by group or others; use mode 0600"
+            );
+        }
     }
 }
 

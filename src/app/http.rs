@@ -248,6 +248,9 @@ async fn delete_person(
 fn person_id(id: Result<Path<String>, PathRejection>) -> Result<u64, ApiError> {
     let not_found = || ApiError::NotFound("No person with this id.".to_owned());
     let Path(raw) = id.map_err(|_| not_found())?;
+    if raw.is_empty() || !raw.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(not_found());
+    }
     raw.parse::<u64>()
         .ok()
         .filter(|id| *id > 0)

@@ -116,3 +116,76 @@ async fn no_role_at_all_is_refused() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no role chosen"));
 }
+
+#[tokio::test]
+async fn sigterm_while_waiting_for_the_database_exits_0_and_never_logs_the_password() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let password_file = dir.path().join("db-password");
+    std::fs::write(&password_file, "pw-that-must-not-show\n").expect("write password");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("address").port().to_string();
+    drop(closed);
+
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--api",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
+        .args([
+            "--db-host",
+            "127.0.0.1",
+            "--db-port",
+            &port,
+            "--db-wait",
+            "60",
+        ])
+        .arg("--db-password-file")
+        .arg(&password_file)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the capstan binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+
+    let mut log = String::new();
+    let retried = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            log.push_str(&line);
+            log.push('\n');
+            if line.contains("database not reachable yet") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(retried, "a retry is logged:\n{log}");
+    assert!(
+        log.contains(&format!("127.0.0.1:{port}")),
+        "the retry names the target:\n{log}"
+    );
+
+    let pid = child.id().expect("the child is running").to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("kill runs");
+    let exit = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .expect("capstan stops without waiting out its database wait")
+        .expect("exit status");
+    assert_eq!(exit.code(), Some(0));
+
+    while let Ok(Some(line)) = lines.next_line().await {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    assert!(!log.contains("pw-that-must-not-show"), "{log}");
+}

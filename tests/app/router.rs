@@ -60,7 +60,12 @@ async fn invalid_person_is_a_400_with_messages_per_field() {
 #[tokio::test]
 async fn id_that_is_not_a_number_is_a_json_404() {
     let app = api_router(unreachable_pool());
-    for uri in ["/api/persons/abc/", "/api/persons/-1", "/api/persons/0"] {
+    for uri in [
+        "/api/persons/abc/",
+        "/api/persons/-1",
+        "/api/persons/0",
+        "/api/persons/+5",
+    ] {
         let (status, value) = send(&app, "GET", uri, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         assert!(value["detail"].is_string(), "{uri} gave {value}");

@@ -288,3 +288,78 @@ async fn proxy_answers_a_json_502_when_the_upstream_stays_unreachable() {
     assert_eq!(status, StatusCode::OK);
     shutdown.cancel();
 }
+
+#[tokio::test]
+async fn pages_are_always_revalidated_but_assets_may_be_cached() {
+    let root = site();
+    let app = static_router(root.path());
+    let (_, headers, _) = get(&app, "/persons/3", &[]).await;
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    let (_, headers, _) = get(&app, "/app.js", &[]).await;
+    assert!(headers.get(header::CACHE_CONTROL).is_none());
+}
+
+/// An upstream whose first connection is closed without an answer (as a container that stopped
+/// accepting does to connections left in its backlog); later connections get 200 "ok".
+async fn upstream_that_drops_the_first_connection() -> SocketAddr {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let mut first = true;
+        while let Ok((mut stream, _)) = listener.accept().await {
+            if std::mem::take(&mut first) {
+                let mut head = [0_u8; 1024];
+                let _ = stream.read(&mut head).await;
+                drop(stream);
+                continue;
+            }
+            tokio::spawn(async move {
+                let mut head = [0_u8; 4096];
+                let _ = stream.read(&mut head).await;
+                let answer = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn proxy_resends_an_idempotent_request_whose_connection_broke_before_an_answer() {
+    let (proxy, shutdown) = spawn_proxy(
+        upstream_that_drops_the_first_connection().await,
+        Duration::from_secs(2),
+    )
+    .await;
+    let response = reqwest::get(format!("http://{proxy}/api/persons/"))
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.expect("body"), "ok");
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn proxy_never_resends_a_post_whose_connection_broke_after_sending() {
+    let (proxy, shutdown) = spawn_proxy(
+        upstream_that_drops_the_first_connection().await,
+        Duration::from_secs(2),
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("http://{proxy}/api/persons/"))
+        .body("{}")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_GATEWAY,
+        "a POST may have been applied"
+    );
+    shutdown.cancel();
+}
