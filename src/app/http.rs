@@ -162,7 +162,7 @@ async fn list_persons(
     State(pool): State<Pool>,
     uri: Uri,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page>, ApiError> {
     let Query(pairs) = query.map_err(|err| ApiError::Malformed(err.body_text()))?;
     let list = ListQuery::parse(&pairs).map_err(ApiError::Invalid)?;
 
@@ -172,12 +172,21 @@ async fn list_persons(
     }
 
     let path = uri.path();
-    Ok(Json(json!({
-        "count": count,
-        "next": list.page_link(path, &pairs, count, list.page + 1),
-        "previous": list.page_link(path, &pairs, count, list.page - 1),
-        "results": results,
-    })))
+    Ok(Json(Page {
+        count,
+        next: list.page_link(path, &pairs, count, list.page + 1),
+        previous: list.page_link(path, &pairs, count, list.page - 1),
+        results,
+    }))
+}
+
+/// One page of a list: the total, relative links to the neighbouring pages, the rows.
+#[derive(Debug, serde::Serialize)]
+pub struct Page {
+    pub count: u64,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<person::Person>,
 }
 
 async fn create_person(

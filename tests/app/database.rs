@@ -337,3 +337,37 @@ async fn wrong_password_fails_at_once_without_retrying() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(!err.to_string().contains("wrong-password"));
 }
+
+#[tokio::test]
+async fn newer_schema_is_used_after_a_rollback_but_an_edited_migration_is_refused() {
+    let config = db_config("drift");
+    let pool = prepare_database(&config).await.expect("database prepared");
+    let mut conn = pool.get_conn().await.expect("connect");
+
+    // A newer binary migrated this database to version 999, then was rolled back.
+    conn.query_drop(
+        "INSERT INTO schema_migrations VALUES (999, 'future', REPEAT('0', 64), UTC_TIMESTAMP(6))",
+    )
+    .await
+    .expect("insert a future version");
+    let applied = migrate::apply(&pool, &config.database)
+        .await
+        .expect("newer schema accepted");
+    assert_eq!(applied, 0);
+    let (status, _) = send(&api_router(pool.clone()), "GET", "/api/ready", None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Someone edited migration 1 after it ran.
+    conn.query_drop("UPDATE schema_migrations SET checksum = REPEAT('f', 64) WHERE version = 1")
+        .await
+        .expect("tamper with the checksum");
+    let err = migrate::apply(&pool, &config.database)
+        .await
+        .expect_err("edited migration");
+    assert!(
+        matches!(err, migrate::MigrateError::Changed { version: 1, .. }),
+        "{err}"
+    );
+    drop(conn);
+    drop_database(&config).await;
+}
