@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{StatusCode, Uri, header};
@@ -29,6 +30,9 @@ use crate::app::{migrate, person, static_files};
 
 /// Largest request body the API accepts.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Longest an API request may take (a hung database must not hold requests, or a drain, for
+/// ever); past it the answer is a 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `/api/ready` waits for the database before answering 503.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -101,6 +105,13 @@ fn api_routes(pool: Pool) -> Router<AppState> {
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::Unavailable(format!("request took longer than {REQUEST_TIMEOUT:?}"))
+                }))
+                .timeout(REQUEST_TIMEOUT),
+        )
         .with_state(pool)
 }
 
