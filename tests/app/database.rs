@@ -371,3 +371,42 @@ async fn newer_schema_is_used_after_a_rollback_but_an_edited_migration_is_refuse
     drop(conn);
     drop_database(&config).await;
 }
+
+#[tokio::test]
+async fn user_without_create_database_rights_starts_when_its_database_exists() {
+    let admin = db_config("limited");
+    db::wait_and_create(&admin)
+        .await
+        .expect("admin creates the database");
+    let user = format!("capstan_lim_{:08x}", rand::random::<u32>());
+    let mut conn = mysql_async::Conn::new(db::opts(&admin, false))
+        .await
+        .expect("connect");
+    conn.query_drop(format!(
+        "CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'limited-pw'; \
+         GRANT SELECT ON `{}`.* TO '{user}'@'127.0.0.1'",
+        admin.database
+    ))
+    .await
+    .expect("create a limited user");
+
+    let mut limited = admin.clone();
+    limited.user = user.clone();
+    limited.password = Secret::new("limited-pw");
+    db::wait_and_create(&limited)
+        .await
+        .expect("the existing database is enough");
+
+    limited.database = format!("{}_missing", admin.database);
+    let err = db::wait_and_create(&limited)
+        .await
+        .expect_err("cannot create a missing database");
+    assert!(matches!(err, DbError::Query { .. }), "{err}");
+    assert!(err.to_string().contains(&limited.describe()), "{err}");
+
+    conn.query_drop(format!("DROP USER '{user}'@'127.0.0.1'"))
+        .await
+        .expect("drop the user");
+    drop(conn);
+    drop_database(&admin).await;
+}
