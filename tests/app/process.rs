@@ -1,12 +1,14 @@
 //! The real `capstan serve` binary: graceful drain on SIGTERM, clear start-up errors.
 
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::Notify;
 
 const BIN: &str = env!("CARGO_BIN_EXE_capstan");
 
@@ -52,9 +54,12 @@ async fn sigterm_finishes_the_in_flight_request_then_exits_0() {
         .await
         .expect("bind");
     let upstream_address = upstream.local_addr().expect("address");
+    let arrived = Arc::new(Notify::new());
+    let signal = arrived.clone();
     let slow = Router::new().route(
         "/api/slow",
-        get(|| async {
+        get(move || async move {
+            signal.notify_one();
             tokio::time::sleep(Duration::from_millis(1500)).await;
             "slow answer"
         }),
@@ -69,7 +74,10 @@ async fn sigterm_finishes_the_in_flight_request_then_exits_0() {
         Ok::<_, reqwest::Error>((status, response.text().await?))
     });
 
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // SIGTERM only once the request is in flight (it reached the upstream through capstan).
+    tokio::time::timeout(Duration::from_secs(10), arrived.notified())
+        .await
+        .expect("the request reaches the upstream");
     let pid = child.id().expect("the child is running").to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])
