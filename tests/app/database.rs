@@ -71,6 +71,17 @@ async fn person_round_trip_create_get_update_patch_delete() {
         "PATCH keeps fields it does not send"
     );
 
+    let (_, metrics) = send(&app, "GET", "/metrics", None).await;
+    let metrics = metrics.as_str().unwrap_or_default().to_owned();
+    let open = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("capstan_db_pool_connections "))
+        .and_then(|value| value.trim().parse::<f64>().ok());
+    assert!(
+        open.is_some_and(|open| open >= 1.0),
+        "pool gauges read the pool:\n{metrics}"
+    );
+
     let (status, body) = send(&app, "DELETE", &format!("/api/persons/{id}/"), None).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
     let (status, _) = send(&app, "GET", &format!("/api/persons/{id}/"), None).await;
