@@ -264,7 +264,11 @@ where
 pub async fn visible(client: &Client, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
     wait_until(&format!("{css} to be visible"), UI_DEADLINE, || async {
         let element = client.find(Locator::Css(css)).await?;
-        Ok(element.is_displayed().await?.then_some(element))
+        if element.is_displayed().await? {
+            Ok(Some(element))
+        } else {
+            Err(anyhow::anyhow!("{css} is on the page but hidden"))
+        }
     })
     .await
 }
