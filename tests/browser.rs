@@ -7,16 +7,32 @@
 #[path = "browser/harness.rs"]
 mod harness;
 
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, ensure};
 use fantoccini::{Client, Locator};
+use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
 use harness::{Browser, Serve, gone, retype, text_is, visible, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_is_added_found_corrected_edited_and_deleted_through_the_page() {
+    with_app_and_browser(|client, serve| Box::pin(add_find_edit_delete(client, serve))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_pages_sorts_fits_a_narrow_screen_and_says_when_the_server_is_gone() {
+    with_app_and_browser(|client, serve| Box::pin(page_sort_narrow_offline(client, serve))).await;
+}
+
+type Scenario = for<'a> fn(&'a Client, &'a Serve) -> BoxFuture<'a, anyhow::Result<()>>;
+
+/// Runs `scenario` against a fresh app (own database) and a fresh browser, then cleans up.
+///
+/// On failure, panics with the reason and keeps the scratch folder (logs, a screenshot).
+async fn with_app_and_browser(scenario: Scenario) {
     let mysql = harness::mysql_from_env();
     let scratch = tempfile::Builder::new()
         .prefix("capstan-browser-")
@@ -24,7 +40,7 @@ async fn a_person_is_added_found_corrected_edited_and_deleted_through_the_page()
         .expect("the system temp dir is writable");
     let database = unique_database_name();
 
-    let outcome = run(scratch.path(), &mysql, &database).await;
+    let outcome = run(scratch.path(), &mysql, &database, scenario).await;
 
     let dropped = harness::drop_database(&mysql, &database).await;
     if let Err(err) = outcome {
@@ -41,8 +57,13 @@ async fn a_person_is_added_found_corrected_edited_and_deleted_through_the_page()
 }
 
 /// Starts the app and the browser, plays the scenario, and screenshots the page if it fails.
-async fn run(scratch: &std::path::Path, mysql: &mysql_async::Opts, db: &str) -> anyhow::Result<()> {
-    let serve = Serve::start(scratch, mysql, db).await?;
+async fn run(
+    scratch: &Path,
+    mysql: &mysql_async::Opts,
+    database: &str,
+    scenario: Scenario,
+) -> anyhow::Result<()> {
+    let serve = Serve::start(scratch, mysql, database).await?;
     let browser = Browser::start(scratch).await?;
     let client = browser.client.clone();
 
@@ -60,7 +81,7 @@ async fn run(scratch: &std::path::Path, mysql: &mysql_async::Opts, db: &str) -> 
     Ok(())
 }
 
-async fn scenario(client: &Client, serve: &Serve) -> anyhow::Result<()> {
+async fn add_find_edit_delete(client: &Client, serve: &Serve) -> anyhow::Result<()> {
     let api = Api::new(&serve.base_url);
     for (first, last, email) in [
         ("Grace", "Hopper", "grace@example.org"),
@@ -226,6 +247,107 @@ async fn scenario(client: &Client, serve: &Serve) -> anyhow::Result<()> {
     ensure!(api.get(&id).await?.is_none(), "the API no longer has her");
     ensure!(api.count("").await? == 3, "the other persons are untouched");
     Ok(())
+}
+
+async fn page_sort_narrow_offline(client: &Client, serve: &Serve) -> anyhow::Result<()> {
+    let api = Api::new(&serve.base_url);
+    for n in 1..=25 {
+        let last = format!("Person{n:02}");
+        api.create(json!({"first_name": "Test", "last_name": last}))
+            .await?;
+    }
+
+    // The query lives in the address: a link with page_size=10 opens ten to a page.
+    client
+        .goto(&format!("{}/?page_size=10", serve.base_url))
+        .await?;
+    text_is(client, "[data-testid=person-count]", "25 people").await?;
+    text_is(client, "[data-testid=page-info]", "Page 1 of 3").await?;
+    ensure!(
+        rows(client).await?.len() == 10,
+        "a page holds page_size rows"
+    );
+    first_name_is(client, "Test Person01").await?;
+
+    click(client, "[data-testid=next-page]").await?;
+    text_is(client, "[data-testid=page-info]", "Page 2 of 3").await?;
+    first_name_is(client, "Test Person11").await?;
+    ensure!(
+        client
+            .current_url()
+            .await?
+            .query()
+            .unwrap_or("")
+            .contains("page=2"),
+        "the URL keeps the page"
+    );
+    click(client, "[data-testid=next-page]").await?;
+    text_is(client, "[data-testid=page-info]", "Page 3 of 3").await?;
+    ensure!(
+        rows(client).await?.len() == 5,
+        "the last page holds the rest"
+    );
+    let next = client.find(Locator::Css("[data-testid=next-page]")).await?;
+    ensure!(!next.is_enabled().await?, "there is no page after the last");
+
+    // Sorting by a column starts again at page 1 and marks the column for screen readers.
+    click(client, "[data-testid=sort-last_name]").await?;
+    text_is(client, "[data-testid=page-info]", "Page 1 of 3").await?;
+    first_name_is(client, "Test Person25").await?;
+    let header = client.find(Locator::Css("th[data-sort=last_name]")).await?;
+    ensure!(
+        header.attr("aria-sort").await?.as_deref() == Some("descending"),
+        "aria-sort follows"
+    );
+
+    // On a phone-sized screen each row is a card, nothing scrolls sideways, the actions stay.
+    client.set_window_size(390, 844).await?;
+    wait_until("rows to become cards", harness::UI_DEADLINE, || async {
+        let row = client
+            .find(Locator::Css("[data-testid=person-row]"))
+            .await?;
+        let display = row.css_value("display").await?;
+        Ok((display == "block").then_some(()))
+    })
+    .await?;
+    let overflow = client
+        .execute(
+            "const root = document.documentElement; return root.scrollWidth - root.clientWidth;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        overflow.as_i64() == Some(0),
+        "the page scrolls sideways by {overflow} px"
+    );
+    visible(
+        client,
+        "[data-testid=people-body] [data-testid=edit-person]",
+    )
+    .await?;
+    client.set_window_size(1280, 900).await?;
+
+    // When the server goes away, the page says so instead of showing a stale list as current.
+    serve.stop();
+    retype(client, "[data-testid=search]", "Person").await?;
+    let error = visible(client, "[data-testid=list-error]").await?;
+    let text = error.text().await?;
+    ensure!(
+        text.contains("Cannot reach the server"),
+        "the error says what is wrong: {text:?}"
+    );
+    visible(client, "[data-testid=retry]").await?;
+    Ok(())
+}
+
+/// Waits until the first row's name reads `expected`.
+async fn first_name_is(client: &Client, expected: &str) -> anyhow::Result<()> {
+    text_is(
+        client,
+        "[data-testid=person-row]:first-child [data-testid=cell-name]",
+        expected,
+    )
+    .await
 }
 
 /// The rows of the list as drawn now (the empty-state row excluded).

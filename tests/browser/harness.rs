@@ -81,14 +81,21 @@ impl Process {
     }
 }
 
-impl Drop for Process {
-    fn drop(&mut self) {
+impl Process {
+    /// Kills the whole process group; the child stays unreaped (its pid reserved) until drop.
+    fn kill(&self) {
         // The group id is the child's pid (process_group(0)); Chromium's helpers are in it too.
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
             .args(["-KILL", "--", &group])
             .stderr(Stdio::null())
             .status();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -156,6 +163,13 @@ impl Serve {
         .await;
         waited.with_context(|| format!("serve log:\n{}", tail(&serve.log, 30)))?;
         Ok(serve)
+    }
+}
+
+impl Serve {
+    /// Kills the server now, to see how the page copes without it.
+    pub fn stop(&self) {
+        self.process.kill();
     }
 }
 
