@@ -128,7 +128,7 @@ impl Serve {
             .arg("--api")
             .arg("--static")
             .arg(&assets)
-            .args(["--db-host", &mysql.ip_or_hostname()])
+            .args(["--db-host", mysql.ip_or_hostname()])
             .args(["--db-port", &mysql.tcp_port().to_string()])
             .args(["--db-user", mysql.user().unwrap_or("root")])
             .arg("--db-password-file")
