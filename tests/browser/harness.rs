@@ -134,6 +134,7 @@ impl Serve {
             .arg("--db-password-file")
             .arg(&password_file)
             .args(["--db-name", database])
+            .args(["--log-format", "text"])
             .env("RUST_LOG", "info");
         let process = Process::spawn("capstan serve", &mut command, &log)?;
         let mut serve = Self {
