@@ -90,7 +90,8 @@ function applySearch() {
 /**
  * Loads the page `query` describes and draws it; `after` runs once it is drawn.
  *
- * A page past the end (after deletes elsewhere) moves to the last page that exists.
+ * A page past the end (after a delete emptied it, or from an old link) moves to the last page
+ * that exists.
  */
 async function load({ after } = {}) {
   inFlight?.abort();
@@ -106,7 +107,9 @@ async function load({ after } = {}) {
   } catch (err) {
     if (controller.signal.aborted) return;
     if (err.status === 404 && query.page > 1) {
-      query.page = 1;
+      // The page no longer exists (the API answers 404 past the end): go to the last one.
+      query.page = await findLastPage().catch(() => 1);
+      if (controller.signal.aborted) return;
       return load({ after });
     }
     view.setLoading(false);
@@ -123,6 +126,12 @@ async function load({ after } = {}) {
   view.setLoading(false);
   view.render(query, data);
   after?.();
+}
+
+/** The number of the last page for the current search and page size. */
+async function findLastPage() {
+  const probe = await listPersons({ ...query, page: 1, pageSize: 1 });
+  return Math.max(1, Math.ceil(probe.count / query.pageSize));
 }
 
 /** The query from the address bar; anything unusable falls back to the default. */
