@@ -15,7 +15,8 @@ use fantoccini::{Client, Locator};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
-use harness::{Browser, Serve, gone, retype, text_is, visible, wait_until};
+use fantoccini::key::Key;
+use harness::{Browser, Serve, focused, gone, press, retype, text_is, visible, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_is_added_found_corrected_edited_and_deleted_through_the_page() {
@@ -23,8 +24,11 @@ async fn a_person_is_added_found_corrected_edited_and_deleted_through_the_page()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_list_pages_sorts_fits_a_narrow_screen_and_says_when_the_server_is_gone() {
-    with_app_and_browser(|client, serve| Box::pin(page_sort_narrow_offline(client, serve))).await;
+async fn the_list_pages_sorts_works_by_keyboard_fits_a_phone_and_says_when_the_server_is_gone() {
+    with_app_and_browser(|client, serve| {
+        Box::pin(page_sort_keyboard_narrow_offline(client, serve))
+    })
+    .await;
 }
 
 type Scenario = for<'a> fn(&'a Client, &'a Serve) -> BoxFuture<'a, anyhow::Result<()>>;
@@ -255,7 +259,7 @@ async fn add_find_edit_delete(client: &Client, serve: &Serve) -> anyhow::Result<
     Ok(())
 }
 
-async fn page_sort_narrow_offline(client: &Client, serve: &Serve) -> anyhow::Result<()> {
+async fn page_sort_keyboard_narrow_offline(client: &Client, serve: &Serve) -> anyhow::Result<()> {
     let api = Api::new(&serve.base_url);
     for n in 1..=21 {
         let last = format!("Person{n:02}");
@@ -313,6 +317,16 @@ async fn page_sort_narrow_offline(client: &Client, serve: &Serve) -> anyhow::Res
         sort.as_deref() == Some("descending"),
         "aria-sort follows: {sort:?}"
     );
+
+    // "/" jumps to the search; a dialog opens on its first field, Escape closes it and the focus
+    // goes back to the button that opened it.
+    press(client, '/').await?;
+    focused(client, "search").await?;
+    click(client, "[data-testid=add-person]").await?;
+    focused(client, "first_name").await?;
+    press(client, Key::Escape.into()).await?;
+    gone(client, "[data-testid=person-dialog]").await?;
+    focused(client, "add-person").await?;
 
     // On a phone-sized screen each row is a card, nothing scrolls sideways, the actions stay.
     client.set_window_size(390, 844).await?;

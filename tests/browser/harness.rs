@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use mysql_async::prelude::Queryable as _;
 use serde_json::json;
@@ -315,6 +316,31 @@ pub async fn gone(client: &Client, css: &str) -> anyhow::Result<()> {
             }
         }
         Ok(Some(()))
+    })
+    .await
+}
+
+/// Presses and releases one key on whatever has the focus (`fantoccini::key::Key` for specials).
+pub async fn press(client: &Client, key: char) -> anyhow::Result<()> {
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    client
+        .perform_actions(keys)
+        .await
+        .with_context(|| format!("failed to press {key:?}"))
+}
+
+/// Waits until the element with this id has the focus.
+pub async fn focused(client: &Client, id: &str) -> anyhow::Result<()> {
+    wait_until(&format!("#{id} to have the focus"), UI_DEADLINE, || async {
+        let active = client.active_element().await?;
+        let active_id = active.attr("id").await?.unwrap_or_default();
+        if active_id == id {
+            Ok(Some(()))
+        } else {
+            Err(anyhow::anyhow!("the focus is on #{active_id}"))
+        }
     })
     .await
 }
