@@ -30,14 +30,18 @@ export class ApiError extends Error {
  * @param {AbortSignal} [signal] aborts the request when a newer one replaces it
  * @returns {Promise<{count: number, next: string|null, previous: string|null, results: object[]}>}
  */
-export function listPersons(query, signal) {
+export async function listPersons(query, signal) {
   const params = new URLSearchParams({
     page: String(query.page),
     page_size: String(query.pageSize),
   });
   if (query.search) params.set("search", query.search);
   if (query.ordering) params.set("ordering", query.ordering);
-  return request("GET", `${BASE}?${params}`, undefined, signal);
+  const page = await request("GET", `${BASE}?${params}`, undefined, signal);
+  if (typeof page?.count !== "number" || !Array.isArray(page.results)) {
+    throw new ApiError(200, "The server sent a list this page cannot read.");
+  }
+  return page;
 }
 
 /** Creates a person; resolves to the stored person (with its `id`). */

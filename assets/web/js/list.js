@@ -152,13 +152,14 @@ export function createListView(handlers) {
     errorBox.hidden = false;
   }
 
-  /** Marks a person's row briefly so a person sees what just changed. */
+  /** Marks a person's row briefly; false when the person is not on the page drawn. */
   function highlight(id) {
     const tr = body.querySelector(`tr[data-person-id="${CSS.escape(String(id))}"]`);
-    if (!tr) return;
+    if (!tr) return false;
     tr.classList.remove("flash");
     void tr.offsetWidth;
     tr.classList.add("flash");
+    return true;
   }
 
   /** Moves focus to a row's button (after an edit) or, failing that, to `fallback`. */

@@ -38,10 +38,13 @@ const view = createListView({
 
 const form = createPersonForm({
   onSaved(person, created) {
-    announce(`${fullName(person)} ${created ? "added" : "saved"}.`);
+    const done = `${fullName(person)} ${created ? "added" : "saved"}.`;
+    announce(done);
     load({
       after: () => {
-        view.highlight(person.id);
+        if (!view.highlight(person.id)) {
+          announce(`${done} Not on this page of the list (check the search, sort and page).`);
+        }
         if (!created) view.focusRowButton(person.id, "edit-person", byId("add-person"));
       },
     });
