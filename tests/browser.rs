@@ -365,6 +365,12 @@ async fn page_sort_keyboard_narrow_offline(client: &Client, serve: &Serve) -> an
         "the error says what is wrong: {text:?}"
     );
     visible(client, "[data-testid=retry]").await?;
+    let table = client.find(Locator::Css("[data-testid=people]")).await?;
+    let class = table.attr("class").await?.unwrap_or_default();
+    ensure!(
+        class.contains("stale"),
+        "the old rows are marked out of date: class {class:?}"
+    );
     Ok(())
 }
 

@@ -146,10 +146,11 @@ export function createListView(handlers) {
       el("td", { class: "row-actions" }, edit, remove));
   }
 
-  /** Shows why the list could not load; the rows from before stay visible. */
+  /** Shows why the list could not load; the rows from before stay, dimmed as out of date. */
   function showError(message) {
     errorMessage.textContent = `The list could not load: ${message}`;
     errorBox.hidden = false;
+    table.classList.add("stale");
   }
 
   /** Marks a person's row briefly; false when the person is not on the page drawn. */
