@@ -28,7 +28,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// How long a page element may take to reach the state a step waits for.
-pub const UI_DEADLINE: Duration = Duration::from_secs(10);
+pub const UI_DEADLINE: Duration = Duration::from_secs(15);
 
 /// Where the test MariaDB is, from [`MYSQL_ENV`].
 ///
@@ -236,7 +236,7 @@ impl Browser {
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::rustls()
-            .context("failed to set up the WebDriver HTTP client")?
+            .context("failed to set up the WebDriver HTTP client (rustls needs ca-certificates)")?
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
