@@ -115,7 +115,8 @@ function toApiError(status, payload) {
       return new ApiError(status, general || "That is too much text to save. Shorten a field.");
     default:
       if (status >= 500) {
-        return new ApiError(status, `The server failed (HTTP ${status}). Try again shortly.`);
+        const why = general ? `${general} ` : "";
+        return new ApiError(status, `The server failed (HTTP ${status}). ${why}Try again shortly.`);
       }
       return new ApiError(status, general || `The request failed (HTTP ${status}).`, fields);
   }

@@ -9,6 +9,7 @@ const SORT_FIELDS = [
   ["last_name", "Last name", "A–Z", "Z–A"],
   ["first_name", "First name", "A–Z", "Z–A"],
   ["email", "Email", "A–Z", "Z–A"],
+  ["phone", "Phone", "0–9", "9–0"],
   ["date_of_birth", "Date of birth", "oldest first", "youngest first"],
   ["created_at", "Added", "oldest first", "newest first"],
 ];
