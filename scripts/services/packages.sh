@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
 	mariadb-server mariadb-client openssh-server openssh-client apache2 sudo curl
-	debootstrap tmux chromium chromium-driver
+	debootstrap tmux chromium chromium-driver ca-certificates
 )
 
 missing=()
