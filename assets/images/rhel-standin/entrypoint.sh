@@ -9,5 +9,5 @@ if [ -n "${STANDIN_AUTHORIZED_KEY:-}" ]; then
 fi
 ssh-keygen -A >/dev/null
 install -d /run/sshd /run/httpd /run/systemd/system
-cd /srv/upstream && python3 -m http.server 8000 --bind 127.0.0.1 >/var/log/upstream.log 2>&1 &
+busybox httpd -p 127.0.0.1:8000 -h /srv/upstream
 exec /usr/sbin/sshd -D -e -o PasswordAuthentication=no
