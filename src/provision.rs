@@ -94,7 +94,10 @@ mod tests {
 
     #[test]
     fn sh_quote_leaves_plain_words_and_quotes_the_rest() {
-        assert_eq!(sh_quote("/etc/httpd/conf.d/a.conf"), "/etc/httpd/conf.d/a.conf");
+        assert_eq!(
+            sh_quote("/etc/httpd/conf.d/a.conf"),
+            "/etc/httpd/conf.d/a.conf"
+        );
         assert_eq!(sh_quote("a b"), "'a b'");
         assert_eq!(sh_quote("it's"), r"'it'\''s'");
         assert_eq!(sh_quote(""), "''");

@@ -12,10 +12,10 @@ use anyhow::Context;
 
 use super::Global;
 use crate::ops::{Event, EventSender, JobState, JobUpdate};
+use crate::provision::Playbook;
 use crate::provision::audit::AuditLog;
 use crate::provision::job::{self, HostJob};
 use crate::provision::run::{RunOptions, Values};
-use crate::provision::Playbook;
 use crate::ssh::inventory::Inventory;
 use crate::ssh::{ConnectOptions, Destination, NewHostKey, Session, SshEnv, TerminalPrompt};
 
@@ -74,13 +74,22 @@ pub async fn provision(global: &Global, args: ProvisionArgs) -> anyhow::Result<E
     let audit = Arc::new(AuditLog::open(&AuditLog::default_path()?)?);
     let env = Arc::new(SshEnv::discover()?);
     let connect_options = Arc::new(ConnectOptions {
-        new_host_key: if args.accept_new_host_key { NewHostKey::Accept } else { NewHostKey::Refuse },
+        new_host_key: if args.accept_new_host_key {
+            NewHostKey::Accept
+        } else {
+            NewHostKey::Refuse
+        },
         passphrase_prompt: Some(Arc::new(TerminalPrompt)),
         ..ConnectOptions::default()
     });
 
-    let jobs: Vec<HostJob> =
-        hosts.iter().map(|host| HostJob { id: job::next_job_id(), host: host.clone() }).collect();
+    let jobs: Vec<HostJob> = hosts
+        .iter()
+        .map(|host| HostJob {
+            id: job::next_job_id(),
+            host: host.clone(),
+        })
+        .collect();
     let names: HashMap<_, _> = jobs.iter().map(|j| (j.id, j.host.clone())).collect();
     let connect = move |host: String| {
         let (inventory, env, options) = (inventory.clone(), env.clone(), connect_options.clone());
@@ -95,7 +104,14 @@ pub async fn provision(global: &Global, args: ProvisionArgs) -> anyhow::Result<E
     let concurrency = usize::from(args.concurrency);
     let check = args.check;
     let run = tokio::spawn(job::run_on_hosts(
-        playbook, values, check, jobs, concurrency, connect, events, Some(audit),
+        playbook,
+        values,
+        check,
+        jobs,
+        concurrency,
+        connect,
+        events,
+        Some(audit),
     ));
     while let Some(event) = rx.recv().await {
         render(global.json, &names, &event)?;
@@ -122,7 +138,11 @@ pub async fn provision(global: &Global, args: ProvisionArgs) -> anyhow::Result<E
         }
     }
     let failed = reports.iter().any(|r| r.failed());
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn render(json: bool, names: &HashMap<u64, String>, event: &Event) -> anyhow::Result<()> {
@@ -130,7 +150,12 @@ fn render(json: bool, names: &HashMap<u64, String>, event: &Event) -> anyhow::Re
         Event::Job(job) => {
             let host = names.get(&job.id).map(String::as_str).unwrap_or("?");
             match &job.update {
-                JobUpdate::Step { name, state, elapsed, detail } => {
+                JobUpdate::Step {
+                    name,
+                    state,
+                    elapsed,
+                    detail,
+                } => {
                     let outcome = state_word(*state);
                     if json {
                         let line = serde_json::json!({

@@ -73,7 +73,10 @@ impl AuditLog {
             .mode(0o600)
             .open(path)
             .with_context(|| format!("failed to open the audit log {}", path.display()))?;
-        Ok(AuditLog { path: path.to_path_buf(), file: Mutex::new(file) })
+        Ok(AuditLog {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -99,14 +102,20 @@ impl AuditLog {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(err) => return Err(err).with_context(|| format!("failed to read {}", path.display())),
+            Err(err) => {
+                return Err(err).with_context(|| format!("failed to read {}", path.display()));
+            }
         };
         text.lines()
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(index, line)| {
                 serde_json::from_str(line).with_context(|| {
-                    format!("audit log {} line {} is not a record", path.display(), index + 1)
+                    format!(
+                        "audit log {} line {} is not a record",
+                        path.display(),
+                        index + 1
+                    )
                 })
             })
             .collect()
@@ -135,7 +144,8 @@ mod tests {
                 detail: None,
                 diff: Some("-a\n+b\n".into()),
             };
-            log.append(&AuditRecord::new("web1", "pb", false, &result)).unwrap();
+            log.append(&AuditRecord::new("web1", "pb", false, &result))
+                .unwrap();
         }
 
         let records = AuditLog::read(&path).unwrap();

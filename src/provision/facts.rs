@@ -94,7 +94,10 @@ impl Facts {
         }
 
         let mut take = |key: &'static str| {
-            fields.remove(key).ok_or(FactsError::Missing { host: host.to_string(), key })
+            fields.remove(key).ok_or(FactsError::Missing {
+                host: host.to_string(),
+                key,
+            })
         };
         let os_id = take("os_id")?;
         let os_like = take("os_like")?;
@@ -131,9 +134,17 @@ impl Facts {
             self.package_manager,
             self.init,
             self.selinux,
-            if self.firewalld { "running" } else { "not running" },
+            if self.firewalld {
+                "running"
+            } else {
+                "not running"
+            },
             self.web_server,
-            if self.web_server_running { " (running)" } else { "" },
+            if self.web_server_running {
+                " (running)"
+            } else {
+                ""
+            },
         )
     }
 }
@@ -167,11 +178,19 @@ fn family(id: &str, like: &str) -> &'static str {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FactsError {
     #[error("malformed facts from {host}, line {line}: {text:?}")]
-    Malformed { host: String, line: usize, text: String },
+    Malformed {
+        host: String,
+        line: usize,
+        text: String,
+    },
     #[error("facts from {host} lack {key}")]
     Missing { host: String, key: &'static str },
     #[error("facts from {host}: unexpected {key} value {value:?}")]
-    Value { host: String, key: &'static str, value: String },
+    Value {
+        host: String,
+        key: &'static str,
+        value: String,
+    },
 }
 
 #[cfg(test)]
@@ -207,7 +226,11 @@ mod tests {
         let err = Facts::parse("web1", &text).unwrap_err();
         assert_eq!(
             err,
-            FactsError::Malformed { host: "web1".into(), line: 5, text: "init systemd".into() }
+            FactsError::Malformed {
+                host: "web1".into(),
+                line: 5,
+                text: "init systemd".into()
+            }
         );
         assert!(err.to_string().contains("web1, line 5"));
     }
@@ -222,13 +245,19 @@ mod tests {
         let missing = RHEL.replace("selinux=Enforcing\n", "");
         assert_eq!(
             Facts::parse("h", &missing).unwrap_err(),
-            FactsError::Missing { host: "h".into(), key: "selinux" }
+            FactsError::Missing {
+                host: "h".into(),
+                key: "selinux"
+            }
         );
     }
 
     #[test]
     fn odd_selinux_mode_is_refused() {
         let text = RHEL.replace("selinux=Enforcing", "selinux=Sometimes");
-        assert!(matches!(Facts::parse("h", &text), Err(FactsError::Value { .. })));
+        assert!(matches!(
+            Facts::parse("h", &text),
+            Err(FactsError::Value { .. })
+        ));
     }
 }

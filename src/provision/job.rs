@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
+use super::Remote;
 use super::audit::{AuditLog, AuditRecord};
 use super::playbook::Playbook;
 use super::run::{self, Outcome, RunReport, StepResult, Values};
-use super::Remote;
 use crate::ops::{Event, EventSender, JobEvent, JobId, JobState, JobUpdate};
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -78,7 +78,10 @@ where
         async move {
             let mode = if check { " (check)" } else { "" };
             let title = format!("provision {} on {}{mode}", playbook.name, job.host);
-            events.send(Event::Job(JobEvent { id: job.id, update: JobUpdate::Started { title } }));
+            events.send(Event::Job(JobEvent {
+                id: job.id,
+                update: JobUpdate::Started { title },
+            }));
 
             let report_step = |result: &StepResult| {
                 events.send(Event::Job(JobEvent {
@@ -133,10 +136,16 @@ where
                 JobState::Ok
             };
             let summary = format!("{}: {}", job.host, report.summary());
-            events.send(Event::Job(JobEvent { id: job.id, update: JobUpdate::Finished { state, summary } }));
+            events.send(Event::Job(JobEvent {
+                id: job.id,
+                update: JobUpdate::Finished { state, summary },
+            }));
             report
         }
     });
 
-    futures::stream::iter(runs).buffered(concurrency.max(1)).collect().await
+    futures::stream::iter(runs)
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
 }

@@ -26,7 +26,9 @@ impl Remote for LocalShell {
     }
 
     async fn run(&self, script: &str, stdin: Option<&[u8]>) -> anyhow::Result<Output> {
-        let is_root = std::fs::metadata("/proc/self").map(|m| is_uid_zero(&m)).unwrap_or(false);
+        let is_root = std::fs::metadata("/proc/self")
+            .map(|m| is_uid_zero(&m))
+            .unwrap_or(false);
         let mut command = if is_root {
             let mut c = Command::new("sh");
             c.arg("-c").arg(script);
@@ -37,16 +39,27 @@ impl Remote for LocalShell {
             c
         };
         command
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
 
-        let mut child = command.spawn().context("failed to start sh on this machine")?;
+        let mut child = command
+            .spawn()
+            .context("failed to start sh on this machine")?;
         if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(bytes).await.context("failed to feed a script's input")?;
+            pipe.write_all(bytes)
+                .await
+                .context("failed to feed a script's input")?;
             drop(pipe);
         }
-        let out = child.wait_with_output().await.context("failed to wait for sh")?;
+        let out = child
+            .wait_with_output()
+            .await
+            .context("failed to wait for sh")?;
 
         Ok(Output {
             status: out.status.code().map(|c| c as u32).unwrap_or(255),

@@ -13,16 +13,34 @@ use super::facts::Facts;
 
 /// A playbook shipped with Capstan, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("rhel-reverse-proxy", include_str!("../../playbooks/rhel-reverse-proxy.toml")),
-    ("debian-reverse-proxy", include_str!("../../playbooks/debian-reverse-proxy.toml")),
-    ("docker-host", include_str!("../../playbooks/docker-host.toml")),
+    (
+        "rhel-reverse-proxy",
+        include_str!("../../playbooks/rhel-reverse-proxy.toml"),
+    ),
+    (
+        "debian-reverse-proxy",
+        include_str!("../../playbooks/debian-reverse-proxy.toml"),
+    ),
+    (
+        "docker-host",
+        include_str!("../../playbooks/docker-host.toml"),
+    ),
 ];
 
 /// Templates shipped with Capstan, by file name in `assets/templates/`.
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("rhel-vhost.conf.j2", include_str!("../../assets/templates/rhel-vhost.conf.j2")),
-    ("debian-vhost.conf.j2", include_str!("../../assets/templates/debian-vhost.conf.j2")),
-    ("debian-ports.conf.j2", include_str!("../../assets/templates/debian-ports.conf.j2")),
+    (
+        "rhel-vhost.conf.j2",
+        include_str!("../../assets/templates/rhel-vhost.conf.j2"),
+    ),
+    (
+        "debian-vhost.conf.j2",
+        include_str!("../../assets/templates/debian-vhost.conf.j2"),
+    ),
+    (
+        "debian-ports.conf.j2",
+        include_str!("../../assets/templates/debian-ports.conf.j2"),
+    ),
 ];
 
 /// A parsed and checked playbook.
@@ -297,7 +315,11 @@ impl When {
             ("os_id", &self.os_id, &facts.os_id),
             ("selinux", &self.selinux, &facts.selinux),
             ("init", &self.init, &facts.init),
-            ("package_manager", &self.package_manager, &facts.package_manager),
+            (
+                "package_manager",
+                &self.package_manager,
+                &facts.package_manager,
+            ),
         ];
         for (key, wanted, actual) in checks {
             let wanted = wanted.values();
@@ -309,7 +331,11 @@ impl When {
             && wanted != facts.firewalld
         {
             let state = |on: bool| if on { "running" } else { "not running" };
-            return Some(format!("firewalld is {}, not {}", state(facts.firewalld), state(wanted)));
+            return Some(format!(
+                "firewalld is {} (the step wants it {})",
+                state(facts.firewalld),
+                state(wanted)
+            ));
         }
         None
     }
@@ -319,9 +345,16 @@ impl When {
 #[derive(Debug, thiserror::Error)]
 pub enum PlaybookError {
     #[error("cannot read playbook {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("playbook {path}{location}: {message}")]
-    Invalid { path: String, location: String, message: String },
+    Invalid {
+        path: String,
+        location: String,
+        message: String,
+    },
     #[error("no playbook named {0:?}: give a path, or one of: {1}")]
     Unknown(String, String),
 }
@@ -354,7 +387,10 @@ impl Playbook {
             ),
             None => {
                 let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-                Err(PlaybookError::Unknown(name_or_path.to_string(), names.join(", ")))
+                Err(PlaybookError::Unknown(
+                    name_or_path.to_string(),
+                    names.join(", "),
+                ))
             }
         }
     }
@@ -372,7 +408,10 @@ impl Playbook {
             message,
         };
         let file: PlaybookFile = toml::from_str(text).map_err(|err| {
-            let location = err.span().map(|span| locate(text, span.start)).unwrap_or_default();
+            let location = err
+                .span()
+                .map(|span| locate(text, span.start))
+                .unwrap_or_default();
             invalid(location, err.message().to_string())
         })?;
 
@@ -389,7 +428,10 @@ impl Playbook {
             for target in &step.notify {
                 if !seen.contains(target.as_str()) {
                     let at = format!(", step {} {:?}", index + 1, step.name);
-                    return Err(invalid(at, format!("notifies {target:?}, which is no handler")));
+                    return Err(invalid(
+                        at,
+                        format!("notifies {target:?}, which is no handler"),
+                    ));
                 }
             }
         }
@@ -398,7 +440,10 @@ impl Playbook {
         }
 
         Ok(Playbook {
-            name: file.name.or(default_name).unwrap_or_else(|| "playbook".to_string()),
+            name: file
+                .name
+                .or(default_name)
+                .unwrap_or_else(|| "playbook".to_string()),
             description: file.description,
             source: source.to_string(),
             vars: file.vars,
@@ -417,8 +462,9 @@ impl Playbook {
         for dir in &self.template_dirs {
             let path = dir.join(name);
             if path.is_file() {
-                return std::fs::read_to_string(&path)
-                    .map_err(|err| anyhow::anyhow!("cannot read template {}: {err}", path.display()));
+                return std::fs::read_to_string(&path).map_err(|err| {
+                    anyhow::anyhow!("cannot read template {}: {err}", path.display())
+                });
             }
         }
         BUILTIN_TEMPLATES
@@ -434,9 +480,8 @@ fn convert_all(specs: &[StepSpec], what: &str) -> Result<Vec<Step>, (String, Str
         .iter()
         .enumerate()
         .map(|(index, spec)| {
-            convert(spec).map_err(|message| {
-                (format!(", {what} {} {:?}", index + 1, spec.name), message)
-            })
+            convert(spec)
+                .map_err(|message| (format!(", {what} {} {:?}", index + 1, spec.name), message))
         })
         .collect()
 }
@@ -465,7 +510,10 @@ fn convert(spec: &StepSpec) -> Result<Step, String> {
         let digits = s.mode.trim_start_matches('0');
         if s.mode.len() > 4 || !s.mode.chars().all(|c| ('0'..='7').contains(&c)) || digits.len() > 3
         {
-            return Err(format!("mode {:?} is not an octal mode like \"0644\"", s.mode));
+            return Err(format!(
+                "mode {:?} is not an octal mode like \"0644\"",
+                s.mode
+            ));
         }
     }
     if let Some(s) = &spec.selinux_boolean {
@@ -529,7 +577,10 @@ fn locate(text: &str, offset: usize) -> String {
                 handlers += 1;
                 section = Some(("handler", handlers, start));
             }
-            t if t.starts_with('[') && !t.starts_with("[steps.") && !t.starts_with("[handlers.") => {
+            t if t.starts_with('[')
+                && !t.starts_with("[steps.")
+                && !t.starts_with("[handlers.") =>
+            {
                 section = None
             }
             _ => {}

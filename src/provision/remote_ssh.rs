@@ -11,6 +11,10 @@ impl Remote for Session {
 
     async fn run(&self, script: &str, stdin: Option<&[u8]>) -> anyhow::Result<Output> {
         let out = self.exec_as_root(script, stdin).await?;
-        Ok(Output { status: out.status, stdout: out.stdout, stderr: out.stderr })
+        Ok(Output {
+            status: out.status,
+            stdout: out.stdout,
+            stderr: out.stderr,
+        })
     }
 }

@@ -13,12 +13,12 @@ use anyhow::Context;
 use minijinja::Value;
 use serde::Serialize;
 
+use super::Remote;
 use super::facts::Facts;
 use super::mask::Masker;
 use super::playbook::{Action, Playbook, Step};
 use super::steps::command::SkipInCheck;
 use super::steps::{self, Renderer, StepContext};
-use super::Remote;
 
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,7 +104,10 @@ impl Values {
             secrets.push(secret);
         }
 
-        Ok(Values { values, masker: Masker::new(secrets) })
+        Ok(Values {
+            values,
+            masker: Masker::new(secrets),
+        })
     }
 }
 
@@ -318,7 +321,11 @@ async fn run_step<R: Remote>(
             kind: kind.into(),
             handler,
             // A handler that runs has acted, even when the service already was in that state.
-            outcome: if change.changed || handler { Outcome::Changed } else { Outcome::Ok },
+            outcome: if change.changed || handler {
+                Outcome::Changed
+            } else {
+                Outcome::Ok
+            },
             duration: clock.elapsed(),
             detail: change.detail.map(|d| masker.mask(&d)),
             diff: change.diff.map(|d| masker.mask(&d)),

@@ -28,11 +28,19 @@ pub struct Change {
 
 impl Change {
     pub fn unchanged(detail: impl Into<String>) -> Change {
-        Change { changed: false, detail: Some(detail.into()), diff: None }
+        Change {
+            changed: false,
+            detail: Some(detail.into()),
+            diff: None,
+        }
     }
 
     pub fn changed(detail: impl Into<String>) -> Change {
-        Change { changed: true, detail: Some(detail.into()), diff: None }
+        Change {
+            changed: true,
+            detail: Some(detail.into()),
+            diff: None,
+        }
     }
 }
 
@@ -52,7 +60,10 @@ impl Renderer {
         env.set_keep_trailing_newline(true);
         let mut map = values.clone();
         map.insert("facts".to_string(), Value::from_serialize(facts));
-        Renderer { env, context: Value::from_serialize(&map) }
+        Renderer {
+            env,
+            context: Value::from_serialize(&map),
+        }
     }
 
     /// Renders one string (a step parameter); `what` names it in errors.
@@ -96,9 +107,16 @@ impl<R: Remote> StepContext<'_, R> {
 
     /// Runs a script as root and fails with its message when it exits non-zero.
     pub async fn sh_ok(&self, script: &str, what: &str) -> anyhow::Result<Output> {
-        let out = self.sh(script).await.with_context(|| format!("failed to {what}"))?;
+        let out = self
+            .sh(script)
+            .await
+            .with_context(|| format!("failed to {what}"))?;
         if !out.success() {
-            anyhow::bail!("failed to {what} (exit status {}): {}", out.status, out.message());
+            anyhow::bail!(
+                "failed to {what} (exit status {}): {}",
+                out.status,
+                out.message()
+            );
         }
         Ok(out)
     }
@@ -109,7 +127,10 @@ impl<R: Remote> StepContext<'_, R> {
 }
 
 /// Runs one step's action on the host.
-pub async fn execute<R: Remote>(ctx: &StepContext<'_, R>, action: &Action) -> anyhow::Result<Change> {
+pub async fn execute<R: Remote>(
+    ctx: &StepContext<'_, R>,
+    action: &Action,
+) -> anyhow::Result<Change> {
     match action {
         Action::Package(spec) => system::package(ctx, spec).await,
         Action::File(spec) => files::file(ctx, spec).await,

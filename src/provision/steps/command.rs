@@ -17,7 +17,11 @@ pub async fn command<R: Remote>(
     if !spec.changes {
         let out = ctx.sh(&run).await?;
         if !out.success() {
-            anyhow::bail!("`{run}` failed (exit status {}): {}", out.status, out.message());
+            anyhow::bail!(
+                "`{run}` failed (exit status {}): {}",
+                out.status,
+                out.message()
+            );
         }
         return Ok(Change::unchanged(format!("`{run}` passed")));
     }
@@ -25,7 +29,11 @@ pub async fn command<R: Remote>(
     // Read the guards.
     if let Some(path) = &spec.creates {
         let path = ctx.render("creates", path)?;
-        if ctx.sh(&format!("test -e {}", sh_quote(&path))).await?.success() {
+        if ctx
+            .sh(&format!("test -e {}", sh_quote(&path)))
+            .await?
+            .success()
+        {
             return Ok(Change::unchanged(format!("{path} exists")));
         }
     }
@@ -42,10 +50,18 @@ pub async fn command<R: Remote>(
     // Act.
     let out = ctx.sh(&run).await?;
     if !out.success() {
-        anyhow::bail!("`{run}` failed (exit status {}): {}", out.status, out.message());
+        anyhow::bail!(
+            "`{run}` failed (exit status {}): {}",
+            out.status,
+            out.message()
+        );
     }
     let said = out.stdout_text();
-    let detail = if said.is_empty() { format!("ran `{run}`") } else { format!("ran `{run}`: {said}") };
+    let detail = if said.is_empty() {
+        format!("ran `{run}`")
+    } else {
+        format!("ran `{run}`: {said}")
+    };
     Ok(Change::changed(detail))
 }
 
@@ -54,7 +70,11 @@ pub async fn http_check<R: Remote>(
     spec: &HttpCheckSpec,
 ) -> anyhow::Result<Change> {
     let url = ctx.render("url", &spec.url)?;
-    let contains = spec.contains.as_ref().map(|c| ctx.render("contains", c)).transpose()?;
+    let contains = spec
+        .contains
+        .as_ref()
+        .map(|c| ctx.render("contains", c))
+        .transpose()?;
     let expectation = match &contains {
         Some(text) => format!("{} with {text:?}", spec.status),
         None => spec.status.to_string(),
@@ -93,7 +113,9 @@ pub async fn http_check<R: Remote>(
     }
     if ctx.check && ctx.earlier_changes {
         // Reported as skipped by the runner: the answer depends on changes not made.
-        anyhow::bail!(SkipInCheck(format!("now {last}; expects {expectation} after the changes")));
+        anyhow::bail!(SkipInCheck(format!(
+            "now {last}; expects {expectation} after the changes"
+        )));
     }
     anyhow::bail!("{url} did not answer {expectation} after {attempts} tries: last {last}")
 }

@@ -11,7 +11,12 @@ use crate::provision::{Remote, sh_quote};
 #[derive(Debug, PartialEq, Eq)]
 enum Current {
     Missing,
-    File { owner: String, group: String, mode: u32, content: Vec<u8> },
+    File {
+        owner: String,
+        group: String,
+        mode: u32,
+        content: Vec<u8>,
+    },
 }
 
 pub async fn file<R: Remote>(ctx: &StepContext<'_, R>, spec: &FileSpec) -> anyhow::Result<Change> {
@@ -43,9 +48,15 @@ pub async fn file<R: Remote>(ctx: &StepContext<'_, R>, spec: &FileSpec) -> anyho
     // Decide.
     let (content_differs, meta_before) = match &current {
         Current::Missing => (true, None),
-        Current::File { owner: o, group: g, mode: m, content } => {
-            (content.as_slice() != desired.as_bytes(), Some((o.clone(), g.clone(), *m)))
-        }
+        Current::File {
+            owner: o,
+            group: g,
+            mode: m,
+            content,
+        } => (
+            content.as_slice() != desired.as_bytes(),
+            Some((o.clone(), g.clone(), *m)),
+        ),
     };
     let meta_differs = meta_before.as_ref() != Some(&(owner.clone(), group.clone(), mode));
     if !content_differs && !meta_differs {
@@ -56,9 +67,18 @@ pub async fn file<R: Remote>(ctx: &StepContext<'_, R>, spec: &FileSpec) -> anyho
         Current::Missing => String::new(),
     };
     let diff = content_differs.then(|| unified_diff(&dest, &old_text, &desired));
-    let detail = describe(&dest, meta_before.as_ref(), (&owner, &group, mode), content_differs);
+    let detail = describe(
+        &dest,
+        meta_before.as_ref(),
+        (&owner, &group, mode),
+        content_differs,
+    );
     if ctx.check {
-        return Ok(Change { changed: true, detail: Some(detail), diff });
+        return Ok(Change {
+            changed: true,
+            detail: Some(detail),
+            diff,
+        });
     }
 
     // Act.
@@ -90,7 +110,11 @@ pub async fn file<R: Remote>(ctx: &StepContext<'_, R>, spec: &FileSpec) -> anyho
         .run(&script, content_differs.then_some(desired.as_bytes()))
         .await?;
     if !out.success() {
-        anyhow::bail!("failed to write {dest} on {}: {}", ctx.remote.host(), out.message());
+        anyhow::bail!(
+            "failed to write {dest} on {}: {}",
+            ctx.remote.host(),
+            out.message()
+        );
     }
 
     // Validate, and put the previous file back when the server refuses the new one.
@@ -103,14 +127,21 @@ pub async fn file<R: Remote>(ctx: &StepContext<'_, R>, spec: &FileSpec) -> anyho
             } else if existed {
                 format!(
                     "chown {} {q} && chmod {:o} {q}",
-                    meta_before.as_ref().map(|(o, g, _)| format!("{}:{}", sh_quote(o), sh_quote(g))).unwrap_or_default(),
+                    meta_before
+                        .as_ref()
+                        .map(|(o, g, _)| format!("{}:{}", sh_quote(o), sh_quote(g)))
+                        .unwrap_or_default(),
                     meta_before.as_ref().map(|(_, _, m)| *m).unwrap_or(0o644)
                 )
             } else {
                 format!("rm -f {q}")
             };
             let restored = ctx.sh(&undo).await?;
-            let what = if existed { "put the previous file back" } else { "removed the new file" };
+            let what = if existed {
+                "put the previous file back"
+            } else {
+                "removed the new file"
+            };
             let restore_note = if restored.success() {
                 what.to_string()
             } else {
@@ -126,11 +157,18 @@ pub async fn file<R: Remote>(ctx: &StepContext<'_, R>, spec: &FileSpec) -> anyho
         }
     }
 
-    Ok(Change { changed: true, detail: Some(detail), diff })
+    Ok(Change {
+        changed: true,
+        detail: Some(detail),
+        diff,
+    })
 }
 
 fn parse_current(stdout: &[u8]) -> Option<Current> {
-    let first = stdout.iter().position(|b| *b == b'\n').unwrap_or(stdout.len());
+    let first = stdout
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(stdout.len());
     match &stdout[..first] {
         b"missing" => Some(Current::Missing),
         b"file" => {
@@ -141,7 +179,12 @@ fn parse_current(stdout: &[u8]) -> Option<Current> {
             let owner = parts.next()?.to_string();
             let group = parts.next()?.to_string();
             let mode = u32::from_str_radix(parts.next()?, 8).ok()?;
-            Some(Current::File { owner, group, mode, content: rest[end + 1..].to_vec() })
+            Some(Current::File {
+                owner,
+                group,
+                mode,
+                content: rest[end + 1..].to_vec(),
+            })
         }
         _ => None,
     }

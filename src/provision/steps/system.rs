@@ -47,15 +47,26 @@ pub async fn package<R: Remote>(
         .filter(|(_, is)| **is != want_installed)
         .map(|(name, _)| name)
         .collect();
-    let verb = if want_installed { "installed" } else { "absent" };
+    let verb = if want_installed {
+        "installed"
+    } else {
+        "absent"
+    };
     if todo.is_empty() {
         return Ok(Change::unchanged(format!("{} {verb}", names.join(", "))));
     }
     let list: Vec<String> = todo.iter().map(|n| sh_quote(n)).collect();
     let detail = format!(
         "{}: {} → {verb}",
-        todo.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", "),
-        if want_installed { "absent" } else { "installed" }
+        todo.iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if want_installed {
+            "absent"
+        } else {
+            "installed"
+        }
     );
     if ctx.check {
         return Ok(Change::changed(detail));
@@ -69,7 +80,10 @@ pub async fn package<R: Remote>(
             list.join(" ")
         ),
         ("apt", false) => {
-            format!("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q {}", list.join(" "))
+            format!(
+                "DEBIAN_FRONTEND=noninteractive apt-get remove -y -q {}",
+                list.join(" ")
+            )
         }
         (_, true) => format!("{manager} -y install {}", list.join(" ")),
         (_, false) => format!("{manager} -y remove {}", list.join(" ")),
@@ -130,25 +144,40 @@ async fn read_boolean<R: Remote>(
     persistent: bool,
 ) -> anyhow::Result<BooleanValues> {
     let q = sh_quote(name);
-    let out = ctx.sh_ok(&format!("getsebool {q}"), &format!("read {name}")).await?;
+    let out = ctx
+        .sh_ok(&format!("getsebool {q}"), &format!("read {name}"))
+        .await?;
     let current = parse_getsebool(name, &out.stdout_text())?;
     if !persistent {
-        return Ok(BooleanValues { current, persistent: None });
+        return Ok(BooleanValues {
+            current,
+            persistent: None,
+        });
     }
 
     let script = format!(
         "command -v semanage >/dev/null 2>&1 || {{ echo 'semanage not found: install \
          policycoreutils-python-utils' >&2; exit 127; }}\nsemanage boolean -l -n"
     );
-    let out = ctx.sh_ok(&script, &format!("read the persistent value of {name}")).await?;
+    let out = ctx
+        .sh_ok(&script, &format!("read the persistent value of {name}"))
+        .await?;
     let persistent = parse_semanage(name, &out.stdout_text())?;
-    Ok(BooleanValues { current, persistent: Some(persistent) })
+    Ok(BooleanValues {
+        current,
+        persistent: Some(persistent),
+    })
 }
 
 /// `httpd_can_network_connect --> off` → false.
 pub fn parse_getsebool(name: &str, text: &str) -> anyhow::Result<bool> {
-    let line = text.lines().find(|l| l.split_whitespace().next() == Some(name));
-    match line.and_then(|l| l.rsplit_once("-->")).map(|(_, v)| v.trim()) {
+    let line = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name));
+    match line
+        .and_then(|l| l.rsplit_once("-->"))
+        .map(|(_, v)| v.trim())
+    {
         Some("on") => Ok(true),
         Some("off") => Ok(false),
         _ => anyhow::bail!("unexpected getsebool output for {name}: {text:?}"),
@@ -198,7 +227,9 @@ pub async fn firewall<R: Remote>(
         )
     };
     let script = format!("{}{}", query(""), query(" --permanent"));
-    let out = ctx.sh_ok(&script, &format!("query firewalld for {kind} {value}")).await?;
+    let out = ctx
+        .sh_ok(&script, &format!("query firewalld for {kind} {value}"))
+        .await?;
     let states: Vec<bool> = out.stdout_text().lines().map(|l| l.trim() == "0").collect();
     let [runtime, permanent] = states[..] else {
         anyhow::bail!("unexpected firewall-cmd answer: {}", out.stdout_text());
@@ -253,7 +284,9 @@ pub async fn service<R: Remote>(
              ls /etc/rc[2345].d/S[0-9][0-9]{q} >/dev/null 2>&1 && echo enabled || echo disabled\n"
         )
     };
-    let out = ctx.sh_ok(&script, &format!("read the state of {name}")).await?;
+    let out = ctx
+        .sh_ok(&script, &format!("read the state of {name}"))
+        .await?;
     let text = out.stdout_text();
     let mut lines = text.lines();
     let running = lines.next() == Some("running");
@@ -262,10 +295,16 @@ pub async fn service<R: Remote>(
     // Decide.
     let mut actions: Vec<(&str, String)> = Vec::new();
     let run = |verb: &str| {
-        if systemd { format!("systemctl {verb} {q}") } else { format!("service {q} {verb}") }
+        if systemd {
+            format!("systemctl {verb} {q}")
+        } else {
+            format!("service {q} {verb}")
+        }
     };
     match spec.state {
-        Some(ServiceState::Started) if !running => actions.push(("stopped → started", run("start"))),
+        Some(ServiceState::Started) if !running => {
+            actions.push(("stopped → started", run("start")))
+        }
         Some(ServiceState::Stopped) if running => actions.push(("running → stopped", run("stop"))),
         Some(ServiceState::Restarted) if running => actions.push(("restarted", run("restart"))),
         Some(ServiceState::Reloaded) if running => actions.push(("reloaded", run("reload"))),
@@ -277,11 +316,19 @@ pub async fn service<R: Remote>(
     match spec.enabled {
         Some(true) if !enabled => actions.push((
             "disabled → enabled",
-            if systemd { format!("systemctl enable {q}") } else { format!("update-rc.d {q} defaults") },
+            if systemd {
+                format!("systemctl enable {q}")
+            } else {
+                format!("update-rc.d {q} defaults")
+            },
         )),
         Some(false) if enabled => actions.push((
             "enabled → disabled",
-            if systemd { format!("systemctl disable {q}") } else { format!("update-rc.d {q} disable") },
+            if systemd {
+                format!("systemctl disable {q}")
+            } else {
+                format!("update-rc.d {q} disable")
+            },
         )),
         _ => {}
     }
@@ -292,7 +339,11 @@ pub async fn service<R: Remote>(
     }
     let detail = format!(
         "{name}: {}",
-        actions.iter().map(|(what, _)| *what).collect::<Vec<_>>().join(", ")
+        actions
+            .iter()
+            .map(|(what, _)| *what)
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if ctx.check {
         return Ok(Change::changed(detail));
