@@ -19,6 +19,8 @@ use std::os::unix::fs::PermissionsExt;
 use support::{Home, Upstream, env, free_port, get, hash_tree, sh};
 
 const SITE: &str = "/etc/apache2/sites-available/000-capstan-person.conf";
+const REMOVE_SITE: &str = "a2dissite -q 000-capstan-person >/dev/null 2>&1; \
+    rm -f /etc/apache2/sites-available/000-capstan-person.conf*";
 
 /// Puts this machine's Apache back as it was: site and modules disabled, ports.conf restored,
 /// Apache stopped (or reloaded when it ran before), even when the test panics.
@@ -40,8 +42,7 @@ impl ApacheRestore {
 
 impl Drop for ApacheRestore {
     fn drop(&mut self) {
-        sh("a2dissite -q 000-capstan-person >/dev/null 2>&1; \
-            rm -f /etc/apache2/sites-available/000-capstan-person.conf*");
+        sh(REMOVE_SITE);
         for module in ["proxy_http", "headers", "proxy"] {
             if !self.mods_before.contains(&format!("{module}.load")) {
                 sh(&format!("a2dismod -q -f {module} >/dev/null 2>&1"));
@@ -51,8 +52,8 @@ impl Drop for ApacheRestore {
         if self.was_running {
             sh("apachectl graceful");
         } else {
-            sh("apachectl stop >/dev/null 2>&1; \
-                for i in $(seq 1 50); do [ -f /run/apache2/apache2.pid ] || break; sleep 0.1; done");
+            sh("apachectl stop >/dev/null 2>&1; for i in $(seq 1 50); do \
+                [ -f /run/apache2/apache2.pid ] || break; sleep 0.1; done");
         }
         sh("rm -f /var/log/apache2/capstan-person-*.log");
     }
@@ -77,9 +78,7 @@ fn debian_home() -> Home {
 fn debian_playbook_makes_a_checked_idempotent_reverse_proxy_that_survives_a_broken_template() {
     let home = debian_home();
     let restore = ApacheRestore::capture();
-    sh(
-        "a2dissite -q 000-capstan-person >/dev/null 2>&1; rm -f /etc/apache2/sites-available/000-capstan-person.conf*",
-    );
+    sh(REMOVE_SITE);
     let upstream = Upstream::start();
     let listen = free_port();
     let secret = format!("capstan-test-secret-{}", std::process::id());
@@ -127,8 +126,10 @@ fn debian_playbook_makes_a_checked_idempotent_reverse_proxy_that_survives_a_brok
     );
     let expected_vhost_diff = format!(
         "--- {SITE} (on host)\n+++ {SITE} (playbook)\n@@ -0,0 +1,11 @@\n\
-         +# Managed by Capstan (playbook debian-reverse-proxy): edits here are overwritten on the next run.\n\
-         +# The site name sorts before 000-default, so this is the first (default) vhost on its port.\n\
+         +# Managed by Capstan (playbook debian-reverse-proxy): edits here are \
+         overwritten on the next run.\n\
+         +# The site name sorts before 000-default, so this is the first (default) vhost \
+         on its port.\n\
          +<VirtualHost *:{listen}>\n\
          +    ServerName localhost\n\
          +    ProxyPreserveHost On\n\
@@ -199,7 +200,8 @@ fn debian_playbook_makes_a_checked_idempotent_reverse_proxy_that_survives_a_brok
     std::fs::create_dir(broken.path().join("templates")).unwrap();
     std::fs::write(
         broken.path().join("templates/debian-vhost.conf.j2"),
-        "<VirtualHost *:{{ listen_port }}>\n    ProxyPassTypo / http://{{ upstream }}/\n</VirtualHost>\n",
+        "<VirtualHost *:{{ listen_port }}>\n    ProxyPassTypo / http://{{ upstream }}/\n\
+         </VirtualHost>\n",
     )
     .unwrap();
     let mut broken_args = args(&[]);

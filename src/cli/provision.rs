@@ -14,7 +14,7 @@ use super::Global;
 use crate::ops::{Event, EventSender, JobState, JobUpdate};
 use crate::provision::Playbook;
 use crate::provision::audit::AuditLog;
-use crate::provision::job::{self, HostJob};
+use crate::provision::job::{self, HostJob, RunRequest};
 use crate::provision::run::{RunOptions, Values};
 use crate::ssh::inventory::Inventory;
 use crate::ssh::{ConnectOptions, Destination, NewHostKey, Session, SshEnv, TerminalPrompt};
@@ -101,18 +101,14 @@ pub async fn provision(global: &Global, args: ProvisionArgs) -> anyhow::Result<E
     };
 
     let (events, mut rx) = EventSender::channel();
-    let concurrency = usize::from(args.concurrency);
-    let check = args.check;
-    let run = tokio::spawn(job::run_on_hosts(
+    let request = RunRequest {
         playbook,
         values,
-        check,
-        jobs,
-        concurrency,
-        connect,
-        events,
-        Some(audit),
-    ));
+        check: args.check,
+        hosts: jobs,
+        concurrency: usize::from(args.concurrency),
+    };
+    let run = tokio::spawn(job::run_on_hosts(request, connect, events, Some(audit)));
     while let Some(event) = rx.recv().await {
         render(global.json, &names, &event)?;
     }

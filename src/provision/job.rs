@@ -51,18 +51,26 @@ pub struct HostJob {
     pub host: String,
 }
 
-/// Runs `playbook` on every host, at most `concurrency` at a time, and returns each host's
-/// report in the order of `hosts`.
+/// What to run where.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub playbook: Arc<Playbook>,
+    pub values: Arc<Values>,
+    /// Change nothing; report what would change.
+    pub check: bool,
+    pub hosts: Vec<HostJob>,
+    /// How many hosts run at once (at least one).
+    pub concurrency: usize,
+}
+
+/// Runs the request's playbook on every host, at most `concurrency` at a time, and returns
+/// each host's report in the order of `hosts`.
 ///
 /// `connect` opens the one connection a host's steps share; a host that cannot be reached
 /// gets a report with one failed "connect" step. Audit records that cannot be written are
 /// reported as [`Event::Warning`]s; the run goes on.
 pub async fn run_on_hosts<R, C, F>(
-    playbook: Arc<Playbook>,
-    values: Arc<Values>,
-    check: bool,
-    hosts: Vec<HostJob>,
-    concurrency: usize,
+    request: RunRequest,
     connect: C,
     events: EventSender,
     audit: Option<Arc<AuditLog>>,
@@ -72,6 +80,13 @@ where
     C: Fn(String) -> F + Clone + Send + 'static,
     F: Future<Output = anyhow::Result<R>> + Send,
 {
+    let RunRequest {
+        playbook,
+        values,
+        check,
+        hosts,
+        concurrency,
+    } = request;
     let runs = hosts.into_iter().map(|job| {
         let (playbook, values, connect) = (playbook.clone(), values.clone(), connect.clone());
         let (events, audit) = (events.clone(), audit.clone());

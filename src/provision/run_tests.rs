@@ -209,7 +209,10 @@ async fn secret_file_readable_by_others_is_refused() {
     std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let playbook = playbook(
         dir.path(),
-        "[secrets]\ntoken = { file = \"DIR/token\" }\n[[steps]]\nname = \"c\"\ncommand = { run = \"true\" }\n",
+        concat!(
+            "[secrets]\ntoken = { file = \"DIR/token\" }\n",
+            "[[steps]]\nname = \"c\"\ncommand = { run = \"true\" }\n"
+        ),
     );
 
     let err = Values::resolve(&playbook, &RunOptions::default()).unwrap_err();
@@ -225,7 +228,10 @@ async fn refused_config_puts_the_previous_file_back() {
 [[steps]]
 name = "config"
 notify = "restart"
-file = { dest = "DIR/site.conf", content = "bad\n", validate = "grep -q good DIR/site.conf || { echo 'Syntax error on line 1' >&2; exit 1; }" }
+[steps.file]
+dest = "DIR/site.conf"
+content = "bad\n"
+validate = "grep -q good DIR/site.conf || { echo 'Syntax error on line 1' >&2; exit 1; }"
 
 [[handlers]]
 name = "restart"

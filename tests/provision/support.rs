@@ -29,7 +29,8 @@ impl Home {
         let ssh = dir.path().join(".ssh");
         std::fs::create_dir_all(&ssh).expect("create ~/.ssh");
         let config = format!(
-            "Host {alias}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile {key}\n"
+            "Host {alias}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  \
+             IdentityFile {key}\n"
         );
         std::fs::write(ssh.join("config"), config).expect("write ~/.ssh/config");
         Home { dir }
@@ -144,7 +145,8 @@ fn answer(stream: TcpStream, seen: &Mutex<Vec<String>>) {
         line.clear();
     }
     let _ = (&stream).write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\
+          Connection: close\r\n\r\nok\n",
     );
 }
 

@@ -81,7 +81,8 @@ pub async fn http_check<R: Remote>(
     };
 
     let script = format!(
-        "command -v curl >/dev/null 2>&1 || {{ echo 'curl not found on the host' >&2; exit 127; }}\n\
+        "command -v curl >/dev/null 2>&1 || \
+         {{ echo 'curl not found on the host' >&2; exit 127; }}\n\
          curl -sS --max-time 5 -w '\\n%{{http_code}}' {}",
         sh_quote(&url)
     );

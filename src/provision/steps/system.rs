@@ -155,12 +155,10 @@ async fn read_boolean<R: Remote>(
         });
     }
 
-    let script = format!(
-        "command -v semanage >/dev/null 2>&1 || {{ echo 'semanage not found: install \
-         policycoreutils-python-utils' >&2; exit 127; }}\nsemanage boolean -l -n"
-    );
+    let script = "command -v semanage >/dev/null 2>&1 || { echo 'semanage not found: install \
+                  policycoreutils-python-utils' >&2; exit 127; }\nsemanage boolean -l -n";
     let out = ctx
-        .sh_ok(&script, &format!("read the persistent value of {name}"))
+        .sh_ok(script, &format!("read the persistent value of {name}"))
         .await?;
     let persistent = parse_semanage(name, &out.stdout_text())?;
     Ok(BooleanValues {
