@@ -340,3 +340,59 @@ fn rhel_playbook_on_the_stand_in_sets_boolean_firewall_vhost_and_restarts_once()
         second.took.as_secs_f64()
     );
 }
+
+#[test]
+fn one_run_covers_several_hosts_and_summarises_each_even_when_one_is_unreachable() {
+    let home = debian_home();
+    home.add_alias(
+        "rhel-test",
+        &env("CAPSTAN_TEST_RHEL_SSH_PORT"),
+        &env("CAPSTAN_TEST_RHEL_SSH_USER"),
+        &env("CAPSTAN_TEST_RHEL_SSH_KEY"),
+    );
+    let nowhere = format!("nobody@127.0.0.1:{}", free_port());
+
+    let run = home.capstan(&[
+        "provision",
+        "rhel-reverse-proxy",
+        "debian-test",
+        "rhel-test",
+        &nowhere,
+        "--check",
+        "--json",
+        "--accept-new-host-key",
+    ]);
+
+    assert!(!run.success, "an unreachable host must fail the run");
+    let summaries = run.summaries();
+    assert_eq!(summaries.len(), 3, "{}", run.stdout);
+    assert_eq!(summaries[&nowhere]["failed"], 1, "{}", run.stdout);
+    assert_eq!(summaries["debian-test"]["failed"], 0, "{}", run.stdout);
+    // Not asserting rhel-test's outcomes: the RHEL test may be resetting that host meanwhile.
+    assert!(summaries.contains_key("rhel-test"), "{}", run.stdout);
+    let on_debian: Vec<_> = run
+        .steps()
+        .into_iter()
+        .filter(|s| s["host"] == "debian-test")
+        .collect();
+    assert!(
+        on_debian
+            .iter()
+            .any(|s| s["step"] == "gather facts" && s["outcome"] == "ok")
+    );
+    let skipped = on_debian
+        .iter()
+        .filter(|s| s["outcome"] == "skipped")
+        .count();
+    assert_eq!(
+        skipped,
+        on_debian.len() - 1,
+        "every RHEL step is skipped on Debian: {on_debian:?}"
+    );
+    let on_rhel = run
+        .steps()
+        .into_iter()
+        .filter(|s| s["host"] == "rhel-test")
+        .count();
+    assert!(on_rhel >= 8, "{}", run.stdout);
+}

@@ -36,6 +36,17 @@ impl Home {
         Home { dir }
     }
 
+    /// Adds another `~/.ssh/config` alias.
+    pub fn add_alias(&self, alias: &str, port: &str, user: &str, key: &str) {
+        let path = self.path().join(".ssh/config");
+        let mut config = std::fs::read_to_string(&path).expect("read ~/.ssh/config");
+        config.push_str(&format!(
+            "Host {alias}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  \
+             IdentityFile {key}\n"
+        ));
+        std::fs::write(&path, config).expect("write ~/.ssh/config");
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -96,6 +107,20 @@ impl Run {
             .find(|v| v["step"] == step)
             .and_then(|v| v["detail"].as_str().map(str::to_string))
             .unwrap_or_default()
+    }
+
+    /// The `--json` summary lines, by host.
+    pub fn summaries(&self) -> BTreeMap<String, serde_json::Value> {
+        self.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| {
+                Some((
+                    v.get("host")?.as_str()?.to_string(),
+                    v.get("summary")?.clone(),
+                ))
+            })
+            .collect()
     }
 
     pub fn count(&self, outcome: &str) -> usize {
