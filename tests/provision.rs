@@ -285,6 +285,39 @@ fn rhel_playbook_on_the_stand_in_sets_boolean_firewall_vhost_and_restarts_once()
         "--json",
         "--accept-new-host-key",
     ];
+    let vhost_path = "/etc/httpd/conf.d/00-capstan-person.conf";
+    let snapshot = || {
+        sh(&format!(
+            "docker exec {container} sh -c \
+             'find /var/lib/standin /etc/httpd -type f | sort | xargs sha256sum'"
+        ))
+    };
+
+    // --check: before → after for the boolean (current and persistent) and the firewall
+    // (runtime and permanent), and nothing changed on the host.
+    let before = snapshot();
+    assert!(
+        before.contains("/var/lib/standin/selinux/booleans/"),
+        "{before}"
+    );
+    let check = home.capstan(&[&args[..], &["--check"]].concat());
+    assert!(check.success, "{}", check.all_text());
+    assert_eq!(snapshot(), before, "--check changed the host");
+    assert_eq!(
+        check.detail("httpd may connect to the network (SELinux)"),
+        "httpd_can_network_connect: current off → on, persistent off → on"
+    );
+    assert_eq!(
+        check.detail("http is open in firewalld"),
+        "service http: runtime closed → open, permanent closed → open"
+    );
+    let diff = check.detail("the vhost proxies to the stack");
+    assert!(
+        diff.contains(&format!("+++ {vhost_path} (playbook)")),
+        "{diff}"
+    );
+    assert_eq!(check.outcome("restart httpd"), "changed");
+
     let first = home.capstan(&args);
     assert!(first.success, "{}", first.all_text());
     for step in [
@@ -323,9 +356,7 @@ fn rhel_playbook_on_the_stand_in_sets_boolean_firewall_vhost_and_restarts_once()
             .any(|l| l == "http")
     );
     assert!(state("systemd/enabled").lines().any(|l| l == "httpd"));
-    let vhost = sh(&format!(
-        "docker exec {container} cat /etc/httpd/conf.d/00-capstan-person.conf"
-    ));
+    let vhost = sh(&format!("docker exec {container} cat {vhost_path}"));
     assert!(
         vhost.contains("ProxyPass        / http://127.0.0.1:8000/ retry=0"),
         "{vhost}"
