@@ -146,6 +146,7 @@ fn render(json: bool, names: &HashMap<u64, String>, event: &Event) -> anyhow::Re
         Event::Job(job) => {
             let host = names.get(&job.id).map(String::as_str).unwrap_or("?");
             match &job.update {
+                JobUpdate::Step { state, .. } if !state.is_done() => {}
                 JobUpdate::Step {
                     name,
                     state,

@@ -7,14 +7,14 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
 use super::Remote;
 use super::audit::{AuditLog, AuditRecord};
 use super::playbook::Playbook;
-use super::run::{self, Outcome, RunReport, StepResult, Values};
+use super::run::{self, Outcome, Progress, RunReport, StepResult, Values};
 use crate::ops::{Event, EventSender, JobEvent, JobId, JobState, JobUpdate};
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -69,6 +69,8 @@ pub struct RunRequest {
 /// `connect` opens the one connection a host's steps share; a host that cannot be reached
 /// gets a report with one failed "connect" step. Audit records that cannot be written are
 /// reported as [`Event::Warning`]s; the run goes on.
+///
+/// Each step shows as [`JobState::Running`] when it starts, then in its final state.
 pub async fn run_on_hosts<R, C, F>(
     request: RunRequest,
     connect: C,
@@ -115,12 +117,22 @@ where
                     }
                 }
             };
+            let progress = |progress: Progress<'_>| match progress {
+                Progress::Started(name) => events.send(Event::Job(JobEvent {
+                    id: job.id,
+                    update: JobUpdate::Step {
+                        name: name.to_string(),
+                        state: JobState::Running,
+                        elapsed: Duration::ZERO,
+                        detail: None,
+                    },
+                })),
+                Progress::Done(result) => report_step(result),
+            };
 
             let started = Instant::now();
             let report = match connect(job.host.clone()).await {
-                Ok(remote) => {
-                    run::run_playbook(&remote, &playbook, &values, check, report_step).await
-                }
+                Ok(remote) => run::run_playbook(&remote, &playbook, &values, check, progress).await,
                 Err(err) => {
                     let result = StepResult {
                         step: "connect".into(),

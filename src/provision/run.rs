@@ -168,21 +168,46 @@ impl RunReport {
     }
 }
 
-/// Runs `playbook` on the host behind `remote`, calling `report` with each result as it
+/// What a run tells its caller as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A step (or the facts, or a handler) is starting.
+    Started(&'a str),
+    /// A step finished; its text is masked.
+    Done(&'a StepResult),
+}
+
+/// Collects results and tells the caller about each as it happens.
+struct Recorder<'r> {
+    report: &'r mut (dyn FnMut(Progress<'_>) + Send),
+    results: Vec<StepResult>,
+}
+
+impl Recorder<'_> {
+    fn start(&mut self, step: &str) {
+        (self.report)(Progress::Started(step));
+    }
+
+    fn done(&mut self, result: StepResult) {
+        (self.report)(Progress::Done(&result));
+        self.results.push(result);
+    }
+}
+
+/// Runs `playbook` on the host behind `remote`, calling `report` as each step starts and
 /// completes (facts first, then steps, then handlers).
 pub async fn run_playbook<R: Remote>(
     remote: &R,
     playbook: &Playbook,
     values: &Values,
     check: bool,
-    mut report: impl FnMut(&StepResult),
+    mut report: impl FnMut(Progress<'_>) + Send,
 ) -> RunReport {
     let started = Instant::now();
     let masker = &values.masker;
-    let mut results = Vec::new();
-    let mut push = |result: StepResult, results: &mut Vec<StepResult>| {
-        report(&result);
-        results.push(result);
+    let mut recorder = Recorder {
+        report: &mut report,
+        results: Vec::new(),
     };
     let finish = |facts, results| RunReport {
         host: remote.host().to_string(),
@@ -195,26 +220,23 @@ pub async fn run_playbook<R: Remote>(
 
     // Facts.
     let clock = Instant::now();
+    recorder.start("gather facts");
     let facts = match Facts::gather(remote).await {
         Ok(facts) => facts,
         Err(err) => {
-            let result = failed("gather facts", "facts", false, clock, masker, &err);
-            push(result, &mut results);
-            return finish(None, results);
+            recorder.done(failed("gather facts", "facts", false, clock, masker, &err));
+            return finish(None, recorder.results);
         }
     };
-    push(
-        StepResult {
-            step: "gather facts".into(),
-            kind: "facts".into(),
-            handler: false,
-            outcome: Outcome::Ok,
-            duration: clock.elapsed(),
-            detail: Some(masker.mask(&facts.summary())),
-            diff: None,
-        },
-        &mut results,
-    );
+    recorder.done(StepResult {
+        step: "gather facts".into(),
+        kind: "facts".into(),
+        handler: false,
+        outcome: Outcome::Ok,
+        duration: clock.elapsed(),
+        detail: Some(masker.mask(&facts.summary())),
+        diff: None,
+    });
     let renderer = Renderer::new(&values.values, &facts);
 
     // Steps, in order, until one fails; `flush_handlers` runs the handlers notified so far.
@@ -231,19 +253,18 @@ pub async fn run_playbook<R: Remote>(
         };
         if matches!(step.action, Action::FlushHandlers) {
             if step.when.refusal(&facts).is_none() {
-                for result in run_handlers(&ctx, &mut notified, masker).await {
-                    push(result, &mut results);
-                }
+                run_handlers(&ctx, &mut notified, masker, &mut recorder).await;
             }
             continue;
         }
+        recorder.start(&step.name);
         let result = run_step(&ctx, step, false, masker).await;
         if result.outcome == Outcome::Changed {
             earlier_changes = true;
             notified.extend(step.notify.iter().cloned());
         }
         let stop = result.outcome == Outcome::Failed;
-        push(result, &mut results);
+        recorder.done(result);
         if stop {
             break;
         }
@@ -258,11 +279,9 @@ pub async fn run_playbook<R: Remote>(
         check,
         earlier_changes,
     };
-    for result in run_handlers(&ctx, &mut notified, masker).await {
-        push(result, &mut results);
-    }
+    run_handlers(&ctx, &mut notified, masker, &mut recorder).await;
 
-    finish(Some(facts), results)
+    finish(Some(facts), recorder.results)
 }
 
 /// Runs each notified handler once, in the order they are written, and forgets the
@@ -271,12 +290,13 @@ async fn run_handlers<R: Remote>(
     ctx: &StepContext<'_, R>,
     notified: &mut BTreeSet<String>,
     masker: &Masker,
-) -> Vec<StepResult> {
-    let mut results = Vec::new();
+    recorder: &mut Recorder<'_>,
+) {
     for handler in &ctx.playbook.handlers {
         if !notified.remove(&handler.name) {
             continue;
         }
+        recorder.start(&handler.name);
         let result = if ctx.check {
             StepResult {
                 step: handler.name.clone(),
@@ -290,9 +310,8 @@ async fn run_handlers<R: Remote>(
         } else {
             run_step(ctx, handler, true, masker).await
         };
-        results.push(result);
+        recorder.done(result);
     }
-    results
 }
 
 async fn run_step<R: Remote>(

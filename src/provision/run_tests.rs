@@ -316,3 +316,41 @@ file = { dest = "DIR/x.conf", content = "{{ nowhere }}" }
         "{step:?}"
     );
 }
+
+#[tokio::test]
+async fn progress_announces_each_step_before_its_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let playbook = playbook(dir.path(), HANDLERS);
+    let values = plain(&playbook);
+    let mut seen = Vec::new();
+
+    run_playbook(
+        &LocalShell::new("local"),
+        &playbook,
+        &values,
+        false,
+        |p| match p {
+            Progress::Started(name) => seen.push(format!("start {name}")),
+            Progress::Done(result) => {
+                seen.push(format!("{} {}", result.outcome.as_str(), result.step))
+            }
+        },
+    )
+    .await;
+
+    assert_eq!(
+        seen,
+        [
+            "start gather facts",
+            "ok gather facts",
+            "start first change",
+            "changed first change",
+            "start second change",
+            "changed second change",
+            "start breaks",
+            "failed breaks",
+            "start h",
+            "changed h",
+        ]
+    );
+}

@@ -277,6 +277,9 @@ pub async fn service<R: Remote>(
              systemctl is-enabled --quiet {q} 2>/dev/null && echo enabled || echo disabled\n"
         )
     } else {
+        // Known shortcoming: without systemd, "enabled" is read from Debian's /etc/rc[2-5].d
+        // links and changed with update-rc.d; other init systems (OpenRC, upstart) are not
+        // handled. Goes when a non-systemd, non-Debian target is needed.
         format!(
             "service {q} status >/dev/null 2>&1 && echo running || echo stopped\n\
              ls /etc/rc[2345].d/S[0-9][0-9]{q} >/dev/null 2>&1 && echo enabled || echo disabled\n"
