@@ -382,5 +382,4 @@ fn failed(
 }
 
 #[cfg(test)]
-#[path = "run_tests.rs"]
 mod tests;
