@@ -246,6 +246,15 @@ fn debian_playbook_makes_a_checked_idempotent_reverse_proxy_that_survives_a_brok
         records,
         check.steps().len() + first.steps().len() + second.steps().len() + third.steps().len()
     );
+    let as_json = home.capstan(&["audit", "--json", "--last", "2"]);
+    let last: Vec<serde_json::Value> = as_json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(last.len(), 2, "{}", as_json.stdout);
+    assert_eq!(last[1]["host"], "debian-test");
+    assert_eq!(last[1]["check"], false);
     let printed = home.capstan(&["audit", "--host", "debian-test"]);
     assert!(
         printed.success
@@ -303,6 +312,10 @@ fn rhel_playbook_on_the_stand_in_sets_boolean_firewall_vhost_and_restarts_once()
     let check = home.capstan(&[&args[..], &["--check"]].concat());
     assert!(check.success, "{}", check.all_text());
     assert_eq!(snapshot(), before, "--check changed the host");
+    assert_eq!(
+        check.detail("gather facts"),
+        "rhel 9.4 (dnf, systemd), SELinux enforcing, firewalld running, web server none"
+    );
     assert_eq!(
         check.detail("httpd may connect to the network (SELinux)"),
         "httpd_can_network_connect: current off → on, persistent off → on"

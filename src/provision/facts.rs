@@ -21,12 +21,14 @@ if command -v getenforce >/dev/null 2>&1; then
 else echo selinux=Disabled; fi
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
   echo firewalld=running; else echo firewalld=stopped; fi
-if command -v rpm >/dev/null 2>&1 && rpm -q httpd >/dev/null 2>&1; then
-  echo web_server=httpd; pidfile=/run/httpd/httpd.pid
-elif command -v dpkg-query >/dev/null 2>&1 \
-  && dpkg-query -W -f='${Status}' apache2 2>/dev/null | grep -q 'ok installed'; then
-  echo web_server=apache2; pidfile=/run/apache2/apache2.pid
-else echo web_server=none; pidfile=/nonexistent; fi
+ws=none; pidfile=/nonexistent
+if command -v rpm >/dev/null 2>&1; then
+  if rpm -q httpd >/dev/null 2>&1; then ws=httpd; pidfile=/run/httpd/httpd.pid; fi
+elif command -v dpkg-query >/dev/null 2>&1; then
+  if dpkg-query -W -f='${Status}' apache2 2>/dev/null | grep -q 'ok installed'; then
+    ws=apache2; pidfile=/run/apache2/apache2.pid; fi
+fi
+echo "web_server=$ws"
 if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   echo web_server_running=yes; else echo web_server_running=no; fi
 echo "login_user=${SUDO_USER:-$(id -un)}"
