@@ -1,0 +1,66 @@
+//! The app's readiness as seen through the published port: a latency sparkline over the last
+//! samples, the latest answer, and the last error with its time.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Sparkline, SparklineBar};
+
+use crate::tui::app::App;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let block = Block::bordered()
+        .title(" /api/ready ")
+        .border_style(theme.border(false));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [spark_area, text_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
+
+    // One bar per sample, newest on the right; a missing answer is a red mark.
+    let shown = app.ready.len().min(usize::from(spark_area.width));
+    let bars: Vec<SparklineBar> = app
+        .ready
+        .iter()
+        .skip(app.ready.len() - shown)
+        .map(|sample| match sample.latency {
+            Some(latency) if sample.error.is_none() => {
+                SparklineBar::from(latency.as_millis().max(1) as u64)
+            }
+            _ => SparklineBar::from(None::<u64>),
+        })
+        .collect();
+    let sparkline = Sparkline::default()
+        .data(bars)
+        .style(theme.ok())
+        .absent_value_symbol("x")
+        .absent_value_style(theme.error());
+    frame.render_widget(sparkline, spark_area);
+
+    let latest = match app.ready.back() {
+        None => Line::from(Span::styled("waiting for the first sample…", theme.muted())),
+        Some(sample) => match (&sample.error, sample.latency) {
+            (None, Some(latency)) => Line::from(vec![
+                Span::styled("ready", theme.ok()),
+                Span::raw(format!(" in {} ms", latency.as_millis())),
+            ]),
+            (Some(error), _) => Line::from(vec![
+                Span::styled("not ready: ", theme.error()),
+                Span::raw(error.clone()),
+            ]),
+            (None, None) => Line::from(Span::styled("no answer", theme.error())),
+        },
+    };
+    let last_error = match &app.last_ready_error {
+        None => Line::from(Span::styled("no error seen", theme.muted())),
+        Some((at, error)) => Line::from(vec![
+            Span::styled(
+                format!("last error {} ", at.format("%H:%M:%S")),
+                theme.warn(),
+            ),
+            Span::raw(error.clone()),
+        ]),
+    };
+    frame.render_widget(Paragraph::new(vec![latest, last_error]), text_area);
+}
