@@ -339,7 +339,8 @@ impl App {
             return;
         }
         self.log_view.query = Some(query.to_lowercase());
-        let found = self.with_logs(|view, buffer| view.run_search(buffer, query));
+        let context = self.page() / 2;
+        let found = self.with_logs(|view, buffer| view.run_search(buffer, query, context));
         if found != Some(true) {
             self.set_status(StatusKind::Error, format!("no line matches \"{query}\""));
         }
@@ -350,7 +351,8 @@ impl App {
             self.set_status(StatusKind::Info, "no search yet: press / to search");
             return;
         };
-        let found = self.with_logs(|view, buffer| view.next_match(buffer, direction));
+        let context = self.page() / 2;
+        let found = self.with_logs(|view, buffer| view.next_match(buffer, direction, context));
         if found != Some(true) {
             let which = match direction {
                 Direction::Older => "older",

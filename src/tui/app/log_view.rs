@@ -20,6 +20,8 @@ pub struct LogView {
     pub prompt: Option<String>,
     /// The last query run, lower-cased; matches are highlighted and `n`/`N` jump between them.
     pub query: Option<String>,
+    /// The line the last jump landed on, counted like `scroll`; `n`/`N` go on from it.
+    pub matched: Option<usize>,
 }
 
 impl Default for LogView {
@@ -30,6 +32,7 @@ impl Default for LogView {
             wrap: false,
             prompt: None,
             query: None,
+            matched: None,
         }
     }
 }
@@ -44,9 +47,13 @@ pub enum Direction {
 impl LogView {
     /// Called after a line was added to the buffer shown: a paused view keeps its lines in place.
     pub fn on_line_added(&mut self, buffer: &LogBuffer) {
+        let last = buffer.len().saturating_sub(1);
         if !self.follow {
-            self.scroll = (self.scroll + 1).min(buffer.len().saturating_sub(1));
+            self.scroll = (self.scroll + 1).min(last);
         }
+        self.matched = self
+            .matched
+            .and_then(|matched| Some(matched + 1).filter(|m| *m <= last));
     }
 
     /// Scrolls back (towards older lines) by `lines`; pauses following.
@@ -91,25 +98,35 @@ impl LogView {
 
     /// Runs `query` from the bottom line of the view towards older lines, that line included.
     ///
-    /// Returns whether a line matched; the view moves to it and stops following.
-    pub fn run_search(&mut self, buffer: &LogBuffer, query: &str) -> bool {
+    /// Returns whether a line matched; the view stops following and moves so the matching line
+    /// has `context` lines below it (the lines around a match stay visible).
+    pub fn run_search(&mut self, buffer: &LogBuffer, query: &str, context: usize) -> bool {
         self.query = Some(query.to_lowercase());
+        self.matched = None;
         let Some(start) = self.bottom_index(buffer) else {
             return false;
         };
-        self.jump_from(buffer, Some(start), Direction::Older)
+        self.jump_from(buffer, Some(start), Direction::Older, context)
     }
 
-    /// Moves to the next line matching the query, past the bottom line of the view.
-    pub fn next_match(&mut self, buffer: &LogBuffer, direction: Direction) -> bool {
+    /// Moves to the next line matching the query, going on from the last match (or from the
+    /// bottom line of the view when there was none).
+    pub fn next_match(&mut self, buffer: &LogBuffer, direction: Direction, context: usize) -> bool {
         let Some(bottom) = self.bottom_index(buffer) else {
             return false;
         };
+        let from = self.matched_index(buffer).unwrap_or(bottom);
         let start = match direction {
-            Direction::Older => bottom.checked_sub(1),
-            Direction::Newer => Some(bottom + 1).filter(|index| *index < buffer.len()),
+            Direction::Older => from.checked_sub(1),
+            Direction::Newer => Some(from + 1).filter(|index| *index < buffer.len()),
         };
-        self.jump_from(buffer, start, direction)
+        self.jump_from(buffer, start, direction, context)
+    }
+
+    /// The index (from the oldest line kept) of the line the last jump landed on.
+    pub fn matched_index(&self, buffer: &LogBuffer) -> Option<usize> {
+        let matched = self.matched?;
+        buffer.len().checked_sub(1 + matched)
     }
 
     fn jump_from(
@@ -117,6 +134,7 @@ impl LogView {
         buffer: &LogBuffer,
         start: Option<usize>,
         direction: Direction,
+        context: usize,
     ) -> bool {
         let (Some(query), Some(start)) = (self.query.clone(), start) else {
             return false;
@@ -133,8 +151,10 @@ impl LogView {
 
         match found {
             Some(index) => {
-                self.scroll = buffer.len() - 1 - index;
-                self.follow = self.scroll == 0 && self.follow;
+                let matched = buffer.len() - 1 - index;
+                self.matched = Some(matched);
+                self.scroll = matched.saturating_sub(context);
+                self.follow = false;
                 true
             }
             None => false,

@@ -47,6 +47,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let height = usize::from(inner.height);
     let width = usize::from(inner.width).max(1);
     let mut rows = 0;
+    let matched = view.matched_index(buffer);
     let mut lines = Vec::new();
     for index in (0..=bottom).rev() {
         if rows >= height {
@@ -62,6 +63,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             1
         };
         let base = match line.stream {
+            _ if matched == Some(index) => theme.selected(),
             LogStream::Stdout => Style::new(),
             LogStream::Stderr => theme.warn(),
         };

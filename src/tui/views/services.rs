@@ -32,9 +32,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let widths = [
         Constraint::Length(10),
         Constraint::Length(9),
-        Constraint::Length(10),
+        Constraint::Fill(1),
         Constraint::Length(7),
-        Constraint::Min(10),
+        Constraint::Fill(1),
         Constraint::Length(6),
     ];
     let table = Table::new(rows, widths)
