@@ -639,3 +639,62 @@ fn an_empty_dashboard_says_what_it_waits_for() {
     assert!(screen.contains("waiting for the first sample"), "{screen}");
     assert!(screen.contains("no log lines yet"), "{screen}");
 }
+
+#[test]
+fn wide_table_shows_each_service_cpu_and_memory() {
+    let mut app = running_app();
+    app.update(Msg::Ops(Event::Stats(capstan::ops::StatsSample {
+        service: "api".to_string(),
+        cpu_percent: 2.345,
+        memory_bytes: 12 * 1024 * 1024 + 512 * 1024,
+        memory_limit_bytes: 1 << 30,
+        net_rx_bytes: 0,
+        net_tx_bytes: 0,
+        block_read_bytes: 0,
+        block_write_bytes: 0,
+    })));
+
+    let wide = render(&app, 120, 40);
+    let narrow = render(&app, 80, 24);
+
+    assert!(wide.contains("CPU") && wide.contains("2.3%"), "{wide}");
+    assert!(wide.contains("12.5 MiB"), "{wide}");
+    assert!(!narrow.contains("CPU"), "80 columns keep the table readable: {narrow}");
+}
+
+#[test]
+fn history_lists_every_result_newest_first() {
+    let mut app = running_app();
+    app.update(Msg::Ops(Event::Warning("first warning".to_string())));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(90)));
+    job(&mut app, 1, JobUpdate::Started { title: "up person".to_string() });
+    let summary = "all 3 services ready in 41.2s".to_string();
+    job(&mut app, 1, JobUpdate::Finished { state: JobState::Ok, summary });
+
+    key(&mut app, KeyCode::Char('e'));
+    let screen = render(&app, 80, 24);
+
+    let newest = screen.find("12:01:30 ✓ up person: all 3 services ready in 41.2s");
+    let oldest = screen.find("12:00:00 ✗ first warning");
+    assert!(newest.is_some() && oldest.is_some(), "{screen}");
+    assert!(newest < oldest, "newest first: {screen}");
+    key(&mut app, KeyCode::Esc);
+    assert!(!render(&app, 80, 24).contains("history"));
+}
+
+#[test]
+fn timestamps_toggle_prefixes_each_line_with_its_time() {
+    let mut app = running_app();
+    app.update(Msg::Ops(Event::Log(LogLine {
+        service: "db".to_string(),
+        timestamp: Some(t0() + chrono::Duration::milliseconds(1_250)),
+        stream: LogStream::Stdout,
+        bytes: b"ready for connections".to_vec(),
+    })));
+    key(&mut app, KeyCode::Char('l'));
+
+    key(&mut app, KeyCode::Char('t'));
+    let screen = render(&app, 80, 24);
+
+    assert!(screen.contains("│12:00:01.250 ready for connections"), "{screen}");
+}

@@ -21,12 +21,14 @@ use super::action::Action;
 use super::input::{self, Command, View};
 use super::theme::Theme;
 use crate::logs::{Budget, LogBuffer};
-use crate::ops::{Event, JobState, ReadySample, ServiceView};
+use crate::ops::{Event, JobState, ReadySample, ServiceView, StatsSample};
 
 /// How many `/api/ready` samples are kept (a sample a second: five minutes).
 const READY_SAMPLES_KEPT: usize = 300;
 /// How many status messages are kept as history.
 const HISTORY_KEPT: usize = 100;
+/// How many resource samples are kept per service.
+const STATS_KEPT: usize = 300;
 /// Lines the mouse wheel scrolls the log pane by.
 const WHEEL_LINES: usize = 3;
 
@@ -53,6 +55,8 @@ pub enum Focus {
 pub enum Popup {
     /// The keys of the view that was focused when `?` was pressed.
     Help(View),
+    /// The history of results and warnings, newest first.
+    Events,
     /// A destructive action waiting for `y`.
     Confirm { question: String, action: Action },
 }
@@ -99,6 +103,7 @@ pub struct App {
     pub(crate) ready: VecDeque<ReadySample>,
     pub(crate) last_ready_error: Option<(DateTime<Utc>, String)>,
     pub(crate) logs: HashMap<String, LogBuffer>,
+    pub(crate) stats: HashMap<String, VecDeque<StatsSample>>,
     pub(crate) log_view: LogView,
     pub(crate) jobs: Jobs,
     pub(crate) status: Option<Status>,
@@ -122,6 +127,7 @@ impl App {
             ready: VecDeque::new(),
             last_ready_error: None,
             logs: HashMap::new(),
+            stats: HashMap::new(),
             log_view: LogView::default(),
             jobs: Jobs::default(),
             status: None,
@@ -184,6 +190,7 @@ impl App {
     pub fn view(&self) -> View {
         match (&self.popup, self.focus) {
             (Some(Popup::Help(_)), _) => View::Help,
+            (Some(Popup::Events), _) => View::Events,
             (Some(Popup::Confirm { .. }), _) => View::Confirm,
             (None, Focus::Services) => View::Services,
             (None, Focus::Logs) => View::Logs,
@@ -269,6 +276,8 @@ impl App {
             Command::Bottom => self.log_view.bottom(),
             Command::ToggleFollow => self.log_view.toggle_follow(),
             Command::ToggleWrap => self.log_view.wrap = !self.log_view.wrap,
+            Command::ToggleTimestamps => self.log_view.timestamps = !self.log_view.timestamps,
+            Command::Events => self.popup = Some(Popup::Events),
             Command::Search => self.log_view.prompt = Some(String::new()),
             Command::NextMatch => self.jump_to_match(Direction::Older),
             Command::PreviousMatch => self.jump_to_match(Direction::Newer),
@@ -310,9 +319,11 @@ impl App {
         let index = index.min(self.services.len().saturating_sub(1));
         if index != self.selected {
             self.selected = index;
-            let query = self.log_view.query.take();
+            let old = std::mem::take(&mut self.log_view);
             self.log_view = LogView {
-                query,
+                query: old.query,
+                wrap: old.wrap,
+                timestamps: old.timestamps,
                 ..LogView::default()
             };
         }
@@ -417,8 +428,13 @@ impl App {
                     self.ready.pop_front();
                 }
             }
-            // Known shortcoming: stats are not shown yet (issue 4, item 3).
-            Event::Stats(_) => {}
+            Event::Stats(sample) => {
+                let samples = self.stats.entry(sample.service.clone()).or_default();
+                samples.push_back(sample);
+                if samples.len() > STATS_KEPT {
+                    samples.pop_front();
+                }
+            }
             Event::Warning(text) => self.set_status(StatusKind::Error, text),
             Event::Job(event) => {
                 if let Some(job) = self.jobs.apply(event) {

@@ -25,6 +25,8 @@ pub enum Command {
     Bottom,
     ToggleFollow,
     ToggleWrap,
+    ToggleTimestamps,
+    Events,
     Search,
     NextMatch,
     PreviousMatch,
@@ -37,6 +39,7 @@ pub enum View {
     Services,
     Logs,
     Help,
+    Events,
     Confirm,
 }
 
@@ -101,6 +104,12 @@ const SERVICES: &[Binding] = &[
         Command::Redeploy,
     ),
     bind(
+        &[KeyCode::Char('e')],
+        "e",
+        "show the history of results and warnings",
+        Command::Events,
+    ),
+    bind(
         &[KeyCode::Char('D')],
         "D",
         "take the stack down (asks first)",
@@ -160,6 +169,12 @@ const LOGS: &[Binding] = &[
         Command::ToggleWrap,
     ),
     bind(
+        &[KeyCode::Char('t')],
+        "t",
+        "show or hide timestamps",
+        Command::ToggleTimestamps,
+    ),
+    bind(
         &[KeyCode::Char('/')],
         "/",
         "search the log (Enter to run, Esc to cancel)",
@@ -203,6 +218,16 @@ const HELP: &[Binding] = &[
     bind(&[KeyCode::Char('q')], "q", "quit", Command::Quit),
 ];
 
+const EVENTS: &[Binding] = &[
+    bind(
+        &[KeyCode::Esc, KeyCode::Char('e')],
+        "Esc/e",
+        "close the history",
+        Command::Close,
+    ),
+    bind(&[KeyCode::Char('q')], "q", "quit", Command::Quit),
+];
+
 const CONFIRM: &[Binding] = &[
     bind(&[KeyCode::Char('y')], "y", "go ahead", Command::Confirm),
     bind(
@@ -219,6 +244,7 @@ pub fn bindings(view: View) -> &'static [Binding] {
         View::Services => SERVICES,
         View::Logs => LOGS,
         View::Help => HELP,
+        View::Events => EVENTS,
         View::Confirm => CONFIRM,
     }
 }

@@ -5,13 +5,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::app::{App, Popup};
+use super::app::{App, Popup, StatusKind};
 use super::input::{self, View};
 use super::views::centered;
 
 pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
     match popup {
         Popup::Help(view) => help(app, *view, frame, area),
+        Popup::Events => events(app, frame, area),
         Popup::Confirm { question, .. } => confirm(app, question, frame, area),
     }
 }
@@ -22,7 +23,7 @@ fn help(app: &App, view: View, frame: &mut Frame, area: Rect) {
     let name = match view {
         View::Services => "services",
         View::Logs => "logs",
-        View::Help | View::Confirm => "this window",
+        View::Help | View::Events | View::Confirm => "this window",
     };
     let mut lines: Vec<Line> = input::bindings(view)
         .iter()
@@ -69,4 +70,45 @@ fn confirm(app: &App, question: &str, frame: &mut Frame, area: Rect) {
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         popup,
     );
+}
+
+/// The results and warnings seen, newest first, with their times.
+fn events(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let popup = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(4),
+    );
+    let rows = usize::from(popup.height.saturating_sub(2));
+    let mut lines: Vec<Line> = app
+        .history
+        .iter()
+        .rev()
+        .take(rows)
+        .map(|status| {
+            let (mark, style) = match status.kind {
+                StatusKind::Info => ("•", theme.muted()),
+                StatusKind::Ok => ("✓", theme.ok()),
+                StatusKind::Error => ("✗", theme.error()),
+            };
+            Line::from(vec![
+                Span::styled(format!(" {} ", status.at.format("%H:%M:%S")), theme.muted()),
+                Span::styled(format!("{mark} "), style),
+                Span::raw(status.text.clone()),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " nothing happened yet",
+            theme.muted(),
+        )));
+    }
+
+    let block = Block::bordered()
+        .title(" history (Esc closes) ")
+        .border_style(theme.border(true));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

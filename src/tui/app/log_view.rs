@@ -16,6 +16,8 @@ pub struct LogView {
     pub follow: bool,
     pub scroll: usize,
     pub wrap: bool,
+    /// Show the engine's timestamp before each line.
+    pub timestamps: bool,
     /// The query being typed after `/`, while the prompt is open.
     pub prompt: Option<String>,
     /// The last query run, lower-cased; matches are highlighted and `n`/`N` jump between them.
@@ -30,6 +32,7 @@ impl Default for LogView {
             follow: true,
             scroll: 0,
             wrap: false,
+            timestamps: false,
             prompt: None,
             query: None,
             matched: None,

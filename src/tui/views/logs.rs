@@ -56,7 +56,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         let Some(line) = buffer.get(index) else {
             break;
         };
-        let text = plain_text(&line.bytes);
+        let mut text = plain_text(&line.bytes);
+        if view.timestamps {
+            let stamp = line.timestamp.map_or_else(
+                || "--:--:--.---".to_string(),
+                |at| at.format("%H:%M:%S%.3f").to_string(),
+            );
+            text.insert_str(0, &format!("{stamp} "));
+        }
         rows += if view.wrap {
             text.width().div_ceil(width).max(1)
         } else {

@@ -26,10 +26,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
 
-    let header =
-        Row::new(["NAME", "STATE", "HEALTH", "UPTIME", "IMAGE", "PORT"]).style(theme.header());
-    let rows = app.services.iter().map(|service| row(app, service));
-    let widths = [
+    let with_stats = area.width >= STATS_MIN_WIDTH;
+    let mut header = vec!["NAME", "STATE", "HEALTH", "UPTIME", "IMAGE", "PORT"];
+    let mut widths = vec![
         Constraint::Length(10),
         Constraint::Length(9),
         Constraint::Fill(1),
@@ -37,6 +36,15 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Fill(1),
         Constraint::Length(6),
     ];
+    if with_stats {
+        header.extend(["CPU", "MEM"]);
+        widths.extend([Constraint::Length(7), Constraint::Length(10)]);
+    }
+    let header = Row::new(header).style(theme.header());
+    let rows = app
+        .services
+        .iter()
+        .map(|service| row(app, service, with_stats));
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
@@ -46,7 +54,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn row<'a>(app: &App, service: &'a ServiceView) -> Row<'a> {
+/// The narrowest table that also shows CPU and memory columns.
+const STATS_MIN_WIDTH: u16 = 110;
+
+fn row<'a>(app: &App, service: &'a ServiceView, with_stats: bool) -> Row<'a> {
     let theme = app.options.theme;
     let state_style = if service.state == "running" {
         theme.ok()
@@ -69,12 +80,31 @@ fn row<'a>(app: &App, service: &'a ServiceView) -> Row<'a> {
         .port
         .map_or_else(|| "-".to_string(), |port| port.to_string());
 
-    Row::new([
+    let mut cells = vec![
         Cell::from(service.name.as_str()),
         Cell::from(service.state.as_str()).style(state_style),
         Cell::from(health).style(health_style),
         Cell::from(uptime),
         Cell::from(service.image.as_str()),
         Cell::from(port),
-    ])
+    ];
+    if with_stats {
+        let latest = app
+            .stats
+            .get(&service.name)
+            .and_then(|samples| samples.back());
+        let (cpu, memory) = match latest {
+            Some(sample) => (
+                format!("{:.1}%", sample.cpu_percent),
+                mebibytes(sample.memory_bytes),
+            ),
+            None => ("-".to_string(), "-".to_string()),
+        };
+        cells.extend([Cell::from(cpu), Cell::from(memory)]);
+    }
+    Row::new(cells)
+}
+
+fn mebibytes(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
