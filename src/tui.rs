@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 pub use action::Action;
-pub use app::{App, Focus, Msg, Options, Popup, Status, StatusKind};
+pub use app::{App, Confirmed, Focus, Msg, Options, Popup, Status, StatusKind};
 pub use input::{Binding, Command, View, bindings};
 pub use theme::Theme;
 pub use views::draw;

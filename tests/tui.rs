@@ -139,7 +139,10 @@ fn services_table_shows_unhealthy_reason_and_missing_service() {
 
     let screen = render(&app, 120, 40);
 
-    assert!(screen.contains("unhealthy: 503 database"), "the reason shows: {screen}");
+    assert!(
+        screen.contains("unhealthy: 503 database"),
+        "the reason shows: {screen}"
+    );
     assert!(screen.contains("missing"), "{screen}");
 }
 
@@ -656,7 +659,10 @@ fn wide_table_shows_each_service_cpu_and_memory() {
 
     assert!(wide.contains("CPU") && wide.contains("2.3%"), "{wide}");
     assert!(wide.contains("12.5 MiB"), "{wide}");
-    assert!(!narrow.contains("CPU"), "80 columns keep the table readable: {narrow}");
+    assert!(
+        !narrow.contains("CPU"),
+        "80 columns keep the table readable: {narrow}"
+    );
 }
 
 #[test]
@@ -664,9 +670,22 @@ fn history_lists_every_result_newest_first() {
     let mut app = running_app();
     app.update(Msg::Ops(Event::Warning("first warning".to_string())));
     app.update(Msg::Tick(t0() + chrono::Duration::seconds(90)));
-    job(&mut app, 1, JobUpdate::Started { title: "up person".to_string() });
+    job(
+        &mut app,
+        1,
+        JobUpdate::Started {
+            title: "up person".to_string(),
+        },
+    );
     let summary = "all 3 services ready in 41.2s".to_string();
-    job(&mut app, 1, JobUpdate::Finished { state: JobState::Ok, summary });
+    job(
+        &mut app,
+        1,
+        JobUpdate::Finished {
+            state: JobState::Ok,
+            summary,
+        },
+    );
 
     key(&mut app, KeyCode::Char('e'));
     let screen = render(&app, 80, 24);
@@ -693,5 +712,30 @@ fn timestamps_toggle_prefixes_each_line_with_its_time() {
     key(&mut app, KeyCode::Char('t'));
     let screen = render(&app, 80, 24);
 
-    assert!(screen.contains("│12:00:01.250 ready for connections"), "{screen}");
+    assert!(
+        screen.contains("│12:00:01.250 ready for connections"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn q_asks_first_while_a_job_runs_and_ctrl_c_does_not() {
+    let mut app = running_app();
+    key(&mut app, KeyCode::Char('u'));
+    job(&mut app, 4, JobUpdate::Started { title: "up person".to_string() });
+
+    key(&mut app, KeyCode::Char('q'));
+    let screen = render(&app, 80, 24);
+    let still_open = !app.should_quit();
+    key(&mut app, KeyCode::Char('y'));
+
+    assert!(still_open, "q alone does not quit mid-job");
+    assert!(screen.contains("up person is still running. Quit anyway?"), "{screen}");
+    assert!(app.should_quit());
+
+    let mut app = running_app();
+    key(&mut app, KeyCode::Char('u'));
+    job(&mut app, 5, JobUpdate::Started { title: "up person".to_string() });
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert!(app.should_quit());
 }

@@ -57,8 +57,16 @@ pub enum Popup {
     Help(View),
     /// The history of results and warnings, newest first.
     Events,
-    /// A destructive action waiting for `y`.
-    Confirm { question: String, action: Action },
+    /// A destructive step waiting for `y`.
+    Confirm { question: String, on_yes: Confirmed },
+}
+
+/// What `y` does in a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    Action(Action),
+    /// Quit although a job is still running.
+    Quit,
 }
 
 /// How the status line colours a message.
@@ -227,7 +235,21 @@ impl App {
 
     fn on_command(&mut self, command: Command) -> Option<Action> {
         match command {
-            Command::Quit => self.quit = true,
+            Command::ForceQuit => self.quit = true,
+            Command::Quit => match self.jobs.running() {
+                Some(job) => {
+                    let question = format!(
+                        "{} is still running. Quit anyway? The dashboard stops watching it and \
+                         the job is cut short where it stands.",
+                        job.title
+                    );
+                    self.popup = Some(Popup::Confirm {
+                        question,
+                        on_yes: Confirmed::Quit,
+                    });
+                }
+                None => self.quit = true,
+            },
             Command::Help => self.popup = Some(Popup::Help(self.view())),
             Command::Close => self.popup = None,
             Command::SelectPrevious => self.select(self.selected.saturating_sub(1)),
@@ -258,14 +280,20 @@ impl App {
                      the data volume is kept.",
                     self.options.project
                 );
-                let action = Action::Down { volumes: false };
-                self.popup = Some(Popup::Confirm { question, action });
+                let on_yes = Confirmed::Action(Action::Down { volumes: false });
+                self.popup = Some(Popup::Confirm { question, on_yes });
             }
-            Command::Confirm => {
-                if let Some(Popup::Confirm { action, .. }) = self.popup.take() {
-                    return self.request(action);
-                }
-            }
+            Command::Confirm => match self.popup.take() {
+                Some(Popup::Confirm {
+                    on_yes: Confirmed::Action(action),
+                    ..
+                }) => return self.request(action),
+                Some(Popup::Confirm {
+                    on_yes: Confirmed::Quit,
+                    ..
+                }) => self.quit = true,
+                other => self.popup = other,
+            },
             Command::ScrollUp => self.scroll_back(1),
             Command::ScrollDown => self.log_view.scroll_forward(1),
             Command::PageUp => self.scroll_back(self.page()),

@@ -7,6 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Quit,
+    /// Quit at once, whatever runs (Ctrl-C).
+    ForceQuit,
     Help,
     Close,
     SelectPrevious,
@@ -116,7 +118,12 @@ const SERVICES: &[Binding] = &[
         Command::Down,
     ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
-    bind(&[KeyCode::Char('q')], "q", "quit", Command::Quit),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
 ];
 
 const LOGS: &[Binding] = &[
@@ -205,7 +212,12 @@ const LOGS: &[Binding] = &[
         Command::Redeploy,
     ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
-    bind(&[KeyCode::Char('q')], "q", "quit", Command::Quit),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
 ];
 
 const HELP: &[Binding] = &[
@@ -215,7 +227,12 @@ const HELP: &[Binding] = &[
         "close the help",
         Command::Close,
     ),
-    bind(&[KeyCode::Char('q')], "q", "quit", Command::Quit),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
 ];
 
 const EVENTS: &[Binding] = &[
@@ -225,7 +242,12 @@ const EVENTS: &[Binding] = &[
         "close the history",
         Command::Close,
     ),
-    bind(&[KeyCode::Char('q')], "q", "quit", Command::Quit),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
 ];
 
 const CONFIRM: &[Binding] = &[
@@ -258,7 +280,7 @@ pub fn command(view: View, key: KeyEvent) -> Option<Command> {
         return None;
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return (key.code == KeyCode::Char('c')).then_some(Command::Quit);
+        return (key.code == KeyCode::Char('c')).then_some(Command::ForceQuit);
     }
 
     bindings(view)

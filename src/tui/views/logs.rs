@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use crate::ops::LogStream;
 use crate::tui::app::{App, Focus, plain_text};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -69,10 +68,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             1
         };
-        let base = match line.stream {
-            _ if matched == Some(index) => theme.selected(),
-            LogStream::Stdout => Style::new(),
-            LogStream::Stderr => theme.warn(),
+        // Many servers (MariaDB among them) log everything to stderr: the stream gets no colour.
+        let base = if matched == Some(index) {
+            theme.selected()
+        } else {
+            Style::new()
         };
         lines.push(highlighted(
             text,
