@@ -722,7 +722,13 @@ fn timestamps_toggle_prefixes_each_line_with_its_time() {
 fn q_asks_first_while_a_job_runs_and_ctrl_c_does_not() {
     let mut app = running_app();
     key(&mut app, KeyCode::Char('u'));
-    job(&mut app, 4, JobUpdate::Started { title: "up person".to_string() });
+    job(
+        &mut app,
+        4,
+        JobUpdate::Started {
+            title: "up person".to_string(),
+        },
+    );
 
     key(&mut app, KeyCode::Char('q'));
     let screen = render(&app, 80, 24);
@@ -730,12 +736,24 @@ fn q_asks_first_while_a_job_runs_and_ctrl_c_does_not() {
     key(&mut app, KeyCode::Char('y'));
 
     assert!(still_open, "q alone does not quit mid-job");
-    assert!(screen.contains("up person is still running. Quit anyway?"), "{screen}");
+    assert!(
+        screen.contains("up person is still running. Quit anyway?"),
+        "{screen}"
+    );
     assert!(app.should_quit());
 
     let mut app = running_app();
     key(&mut app, KeyCode::Char('u'));
-    job(&mut app, 5, JobUpdate::Started { title: "up person".to_string() });
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    job(
+        &mut app,
+        5,
+        JobUpdate::Started {
+            title: "up person".to_string(),
+        },
+    );
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
     assert!(app.should_quit());
 }

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Sparkline, SparklineBar};
+use ratatui::widgets::{Block, Paragraph, Sparkline};
 
 use crate::tui::app::App;
 
@@ -18,25 +18,31 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let [spark_area, text_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
 
-    // One bar per sample, newest on the right; a missing answer is a red mark.
+    // One bar per sample, newest on the right; a sample without an answer is an `x` on the
+    // bottom row.
     let shown = app.ready.len().min(usize::from(spark_area.width));
-    let bars: Vec<SparklineBar> = app
-        .ready
+    let samples: Vec<_> = app.ready.iter().skip(app.ready.len() - shown).collect();
+    let bars: Vec<u64> = samples
         .iter()
-        .skip(app.ready.len() - shown)
         .map(|sample| match sample.latency {
-            Some(latency) if sample.error.is_none() => {
-                SparklineBar::from(latency.as_millis().max(1) as u64)
-            }
-            _ => SparklineBar::from(None::<u64>),
+            Some(latency) if sample.error.is_none() => latency.as_millis().max(1) as u64,
+            _ => 0,
         })
         .collect();
-    let sparkline = Sparkline::default()
-        .data(bars)
-        .style(theme.ok())
-        .absent_value_symbol("x")
-        .absent_value_style(theme.error());
-    frame.render_widget(sparkline, spark_area);
+    frame.render_widget(
+        Sparkline::default().data(&bars).style(theme.ok()),
+        spark_area,
+    );
+    if spark_area.height > 0 {
+        let bottom = spark_area.bottom() - 1;
+        for (x, sample) in (spark_area.x..).zip(&samples) {
+            if sample.error.is_some() || sample.latency.is_none() {
+                if let Some(cell) = frame.buffer_mut().cell_mut((x, bottom)) {
+                    cell.set_symbol("x").set_style(theme.error());
+                }
+            }
+        }
+    }
 
     let latest = match app.ready.back() {
         None => Line::from(Span::styled("waiting for the first sample…", theme.muted())),

@@ -22,6 +22,14 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
         .border_style(theme.border(job.is_running()));
     let inner = block.inner(area);
 
+    // Names line up in one column, as wide as the longest name but never most of the pane.
+    let name_width = job
+        .steps
+        .iter()
+        .map(|step| step.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(usize::from(inner.width) / 2);
     let mut lines: Vec<Line> = job
         .steps
         .iter()
@@ -31,7 +39,7 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
                     format!("{} ", symbol(step.state)),
                     state_style(theme, step.state),
                 ),
-                Span::raw(format!("{:<22}", step.name)),
+                Span::raw(format!("{:<name_width$}", step.name)),
                 Span::styled(
                     format!("{:>7.1}s", step.elapsed.as_secs_f64()),
                     theme.muted(),

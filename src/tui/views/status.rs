@@ -9,9 +9,9 @@ use crate::tui::app::{App, StatusKind};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.options.theme;
-    let mut hints = String::from("? help  q quit ");
+    let mut hints = String::from("  ? help  q quit ");
     if app.options.read_only {
-        hints.insert_str(0, "READ-ONLY  ");
+        hints.insert_str(2, "READ-ONLY  ");
     }
     let [left, right] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(hints.len() as u16)])
