@@ -29,7 +29,9 @@ impl Context {
     /// Loads the stack file (embedded or `options.stack_file`) with its overrides and connects
     /// to the local engine.
     pub async fn load(options: &stack::Options) -> anyhow::Result<Context> {
-        Ok(Context { stack: Arc::new(Stack::load(options).await?) })
+        Ok(Context {
+            stack: Arc::new(Stack::load(options).await?),
+        })
     }
 }
 
@@ -42,19 +44,28 @@ pub async fn up(ctx: &Context, events: &EventSender) -> anyhow::Result<()> {
 /// Removes the stack's containers and network; with `volumes`, its data volumes too.
 pub async fn down(ctx: &Context, volumes: bool, events: &EventSender) -> anyhow::Result<()> {
     let job = Job::start(events, format!("down {}", ctx.stack.name()));
-    job.finish(stack::down(&ctx.stack, volumes, &job).await, "stack removed")
+    job.finish(
+        stack::down(&ctx.stack, volumes, &job).await,
+        "stack removed",
+    )
 }
 
 /// Rebuilds `service` and swaps in a new container once it is ready.
 pub async fn redeploy(ctx: &Context, service: &str, events: &EventSender) -> anyhow::Result<()> {
     let job = Job::start(events, format!("redeploy {service}"));
-    job.finish(stack::redeploy(&ctx.stack, service, None, &job).await, "redeployed")
+    job.finish(
+        stack::redeploy(&ctx.stack, service, None, &job).await,
+        "redeployed",
+    )
 }
 
 /// Returns `service` to the last image that deployed well.
 pub async fn rollback(ctx: &Context, service: &str, events: &EventSender) -> anyhow::Result<()> {
     let job = Job::start(events, format!("rollback {service}"));
-    job.finish(stack::rollback(&ctx.stack, service, &job).await, "rolled back")
+    job.finish(
+        stack::rollback(&ctx.stack, service, &job).await,
+        "rolled back",
+    )
 }
 
 /// Each service in bring-up order: its container's state and a fresh readiness check.
@@ -88,7 +99,11 @@ pub async fn log_stream(
                 Some(LogLine {
                     service,
                     timestamp: chunk.timestamp,
-                    stream: if chunk.stderr { LogStream::Stderr } else { LogStream::Stdout },
+                    stream: if chunk.stderr {
+                        LogStream::Stderr
+                    } else {
+                        LogStream::Stdout
+                    },
                     bytes: chunk.bytes,
                 })
             }

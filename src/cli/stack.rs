@@ -125,7 +125,10 @@ pub async fn status(global: &Global, _args: StatusArgs) -> anyhow::Result<ExitCo
         return Ok(ExitCode::SUCCESS);
     }
 
-    println!("{:<10} {:<9} {:<10} {:<9} {:<6} IMAGE", "SERVICE", "STATE", "HEALTH", "UPTIME", "PORT");
+    println!(
+        "{:<10} {:<9} {:<10} {:<9} {:<6} IMAGE",
+        "SERVICE", "STATE", "HEALTH", "UPTIME", "PORT"
+    );
     let now = chrono::Utc::now();
     for v in &views {
         let health = match &v.health {
@@ -134,9 +137,14 @@ pub async fn status(global: &Global, _args: StatusArgs) -> anyhow::Result<ExitCo
             Health::Healthy => "healthy".to_string(),
             Health::Unhealthy(_) => "unhealthy".to_string(),
         };
-        let uptime = v.started_at.map_or_else(|| "-".into(), |at| human(now - at));
+        let uptime = v
+            .started_at
+            .map_or_else(|| "-".into(), |at| human(now - at));
         let port = v.port.map_or_else(|| "-".into(), |p| p.to_string());
-        println!("{:<10} {:<9} {:<10} {:<9} {:<6} {}", v.name, v.state, health, uptime, port, v.image);
+        println!(
+            "{:<10} {:<9} {:<10} {:<9} {:<6} {}",
+            v.name, v.state, health, uptime, port, v.image
+        );
         if let Health::Unhealthy(reason) = &v.health {
             println!("{:<10} ! {reason}", "");
         }
@@ -179,11 +187,18 @@ where
     result.map(|()| ExitCode::SUCCESS)
 }
 
+/// Prints one event; a closed stdout (`| head`) is not worth a panic mid-job.
 fn print_event(event: &Event) {
-    match event {
+    let mut out = std::io::stdout().lock();
+    let _ = match event {
         Event::Job(job) => match &job.update {
-            JobUpdate::Started { title } => println!("==> {title}"),
-            JobUpdate::Step { name, state, elapsed, detail } => {
+            JobUpdate::Started { title } => writeln!(out, "==> {title}"),
+            JobUpdate::Step {
+                name,
+                state,
+                elapsed,
+                detail,
+            } => {
                 let mark = match state {
                     JobState::Waiting => "wait",
                     JobState::Running => "....",
@@ -197,18 +212,25 @@ fn print_event(event: &Event) {
                 } else {
                     format!(" ({:.1}s)", elapsed.as_secs_f64())
                 };
-                let detail = detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
-                println!("[{mark}] {name}{time}{detail}");
+                let detail = detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default();
+                writeln!(out, "[{mark}] {name}{time}{detail}")
             }
-            JobUpdate::Line(line) => println!("       {line}"),
+            JobUpdate::Line(line) => writeln!(out, "       {line}"),
             JobUpdate::Finished { state, summary } => {
-                let word = if *state == JobState::Failed { "failed" } else { "ok" };
-                println!("==> {word}: {summary}");
+                let word = if *state == JobState::Failed {
+                    "failed"
+                } else {
+                    "ok"
+                };
+                writeln!(out, "==> {word}: {summary}")
             }
         },
-        Event::Warning(text) => eprintln!("capstan: warning: {text}"),
-        _ => {}
-    }
+        Event::Warning(text) => writeln!(std::io::stderr(), "capstan: warning: {text}"),
+        _ => Ok(()),
+    };
 }
 
 fn human(duration: chrono::TimeDelta) -> String {

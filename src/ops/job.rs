@@ -19,8 +19,11 @@ pub struct Job {
 impl Job {
     /// Starts a job and sends its `Started` event.
     pub fn start(events: &EventSender, title: String) -> Job {
-        let job =
-            Job { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), events: events.clone(), started: Instant::now() };
+        let job = Job {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            events: events.clone(),
+            started: Instant::now(),
+        };
         job.send(JobUpdate::Started { title });
         job
     }
@@ -34,7 +37,10 @@ impl Job {
             Err(err) => {
                 let text = format!("{err:#}");
                 let first = text.lines().next().unwrap_or_default().to_string();
-                (JobState::Failed, format!("failed after {took:.1}s: {first}"))
+                (
+                    JobState::Failed,
+                    format!("failed after {took:.1}s: {first}"),
+                )
             }
         };
         self.send(JobUpdate::Finished { state, summary });
@@ -42,7 +48,10 @@ impl Job {
     }
 
     fn send(&self, update: JobUpdate) {
-        self.events.send(Event::Job(JobEvent { id: self.id, update }));
+        self.events.send(Event::Job(JobEvent {
+            id: self.id,
+            update,
+        }));
     }
 }
 
@@ -55,7 +64,12 @@ impl Progress for Job {
             StepState::Skipped => JobState::Skipped,
             StepState::Failed => JobState::Failed,
         };
-        self.send(JobUpdate::Step { name: name.to_string(), state, elapsed, detail });
+        self.send(JobUpdate::Step {
+            name: name.to_string(),
+            state,
+            elapsed,
+            detail,
+        });
     }
 
     fn line(&self, line: String) {

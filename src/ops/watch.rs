@@ -9,7 +9,9 @@ use futures::StreamExt;
 use tokio::sync::watch as signal;
 use tokio::task::JoinHandle;
 
-use super::{Event, EventSender, Health, LogLine, LogStream, ReadySample, ServiceView, StatsSample};
+use super::{
+    Event, EventSender, Health, LogLine, LogStream, ReadySample, ServiceView, StatsSample,
+};
 use crate::engine::ContainerInfo;
 use crate::probe::{HttpProbe, http_client};
 use crate::stack::Stack;
@@ -37,7 +39,11 @@ impl Drop for Watcher {
 pub fn watch(ctx: &super::Context, events: &EventSender) -> Watcher {
     let stack = ctx.stack.clone();
     let (changed_tx, changed_rx) = signal::channel(0u64);
-    let mut tasks = vec![tokio::spawn(services(stack.clone(), events.clone(), changed_tx))];
+    let mut tasks = vec![tokio::spawn(services(
+        stack.clone(),
+        events.clone(),
+        changed_tx,
+    ))];
     for service in &stack.order {
         tasks.push(tokio::spawn(logs(
             stack.clone(),
@@ -167,13 +173,20 @@ async fn logs(
                 events.send(Event::Log(LogLine {
                     service: service.clone(),
                     timestamp: chunk.timestamp,
-                    stream: if chunk.stderr { LogStream::Stderr } else { LogStream::Stdout },
+                    stream: if chunk.stderr {
+                        LogStream::Stderr
+                    } else {
+                        LogStream::Stdout
+                    },
                     bytes: chunk.bytes,
                 }));
             }
             // The stream ended: the container stopped. Look again at once in case another
             // container of the service already runs (a redeploy's new one).
-            if running(&stack, &service).await.is_some_and(|c| Some(&c.id) != last_id.as_ref()) {
+            if running(&stack, &service)
+                .await
+                .is_some_and(|c| Some(&c.id) != last_id.as_ref())
+            {
                 continue;
             }
         }
@@ -205,7 +218,10 @@ async fn stats(
                     block_write_bytes: reading.block_write_bytes,
                 }));
             }
-            if running(&stack, &service).await.is_some_and(|c| c.id != container.id) {
+            if running(&stack, &service)
+                .await
+                .is_some_and(|c| c.id != container.id)
+            {
                 continue;
             }
         }
@@ -218,10 +234,17 @@ async fn stats(
 /// Samples `/api/ready` through the published port once a second, as a user's browser would
 /// reach it.
 async fn ready_sampler(stack: Arc<Stack>, events: EventSender) {
-    let Some(port) = stack.spec.services.values().find_map(|s| s.publish.map(|p| p.host)) else {
+    let Some(port) = stack
+        .spec
+        .services
+        .values()
+        .find_map(|s| s.publish.map(|p| p.host))
+    else {
         return;
     };
-    let probe = HttpProbe { urls: vec![format!("http://127.0.0.1:{port}/api/ready")] };
+    let probe = HttpProbe {
+        urls: vec![format!("http://127.0.0.1:{port}/api/ready")],
+    };
     let client = http_client();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -230,8 +253,16 @@ async fn ready_sampler(stack: Arc<Stack>, events: EventSender) {
         let started = Instant::now();
         let result = probe.check(&client).await;
         let sample = match result {
-            Ok(_) => ReadySample { at: Utc::now(), latency: Some(started.elapsed()), error: None },
-            Err(reason) => ReadySample { at: Utc::now(), latency: None, error: Some(reason) },
+            Ok(_) => ReadySample {
+                at: Utc::now(),
+                latency: Some(started.elapsed()),
+                error: None,
+            },
+            Err(reason) => ReadySample {
+                at: Utc::now(),
+                latency: None,
+                error: Some(reason),
+            },
         };
         events.send(Event::Ready(sample));
     }
