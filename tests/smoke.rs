@@ -2,8 +2,9 @@
 //! go in with `send-keys`, the screen comes out with `capture-pane`. Each test uses its own tmux
 //! server (`-L`), its own state directory, and kills both when it ends, even on failure.
 
+use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A tmux server of its own with one session running a command.
@@ -93,16 +94,24 @@ impl Drop for Tmux {
 
 #[test]
 fn dashboard_opens_shows_help_and_q_restores_the_terminal() {
-    let state = tempfile::tempdir().expect("a temporary state directory");
-    let binary = env!("CARGO_BIN_EXE_capstan");
-    let command = format!("{binary} --project smoke-tui-help; echo EXITED $?; sleep 600");
-    let tmux = Tmux::start(
-        "help",
-        100,
-        30,
-        &[("XDG_STATE_HOME", state.path())],
-        &command,
+    // No stack runs under this project: the dashboard opens anyway and waits for one.
+    let dirs = tempfile::tempdir().expect("temporary XDG directories");
+    let (data, state, config) = (
+        dirs.path().join("data"),
+        dirs.path().join("state"),
+        dirs.path().join("config"),
     );
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_STATE_HOME", state.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+    ];
+    let binary = env!("CARGO_BIN_EXE_capstan");
+    let command = format!(
+        "{binary} --project smoke-tui-help --port {}; echo EXITED $?; sleep 600",
+        free_port()
+    );
+    let tmux = Tmux::start("help", 100, 30, &env, &command);
 
     let opened = tmux.wait_for("the dashboard", Duration::from_secs(20), |screen| {
         screen.contains("capstan · smoke-tui-help")
@@ -132,7 +141,7 @@ fn dashboard_opens_shows_help_and_q_restores_the_terminal() {
         !tmux.alternate_screen(),
         "q leaves the alternate screen: {after}"
     );
-    let log = state.path().join("capstan").join("dashboard.log");
+    let log = state.join("capstan").join("dashboard.log");
     assert!(
         after.contains(&format!("diagnostic log in {}", log.display())),
         "{after}"
@@ -141,5 +150,147 @@ fn dashboard_opens_shows_help_and_q_restores_the_terminal() {
         log.exists(),
         "the diagnostic log is written to {}",
         log.display()
+    );
+}
+
+/// A stack brought up by the real binary for one test, with its own project, port and XDG
+/// directories; dropping it runs `down --volumes`, so a failing test leaves nothing behind.
+struct Stack {
+    project: String,
+    port: u16,
+    dirs: tempfile::TempDir,
+}
+
+impl Stack {
+    fn up(name: &str) -> Stack {
+        let stack = Stack {
+            project: format!("t-{name}-{}", std::process::id()),
+            port: free_port(),
+            dirs: tempfile::tempdir().expect("temporary XDG directories"),
+        };
+        let output = stack.capstan(&["up"]);
+        assert!(
+            output.status.success(),
+            "capstan up failed (this test needs the Docker engine and the base images: run \
+             scripts/test):\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stack
+    }
+
+    fn xdg(&self) -> Vec<(&'static str, std::path::PathBuf)> {
+        ["XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"]
+            .into_iter()
+            .map(|key| (key, self.dirs.path().join(key.to_lowercase())))
+            .collect()
+    }
+
+    fn global_args(&self) -> String {
+        format!("--project {} --port {}", self.project, self.port)
+    }
+
+    fn capstan(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_capstan"))
+            .args(["--project", &self.project, "--port", &self.port.to_string()])
+            .args(args)
+            .envs(self.xdg())
+            .stdin(Stdio::null())
+            .output()
+            .expect("the capstan binary runs")
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let output = self.capstan(&["down", "--volumes"]);
+        if !output.status.success() {
+            eprintln!(
+                "capstan down --volumes failed for {}: {}",
+                self.project,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+
+        // `down` keeps images; this test's are named after its project, so remove them too.
+        let images =
+            ["api", "frontend"].map(|service| format!("capstan-{}-{service}", self.project));
+        let _ = Command::new("docker")
+            .args(["image", "rm", "--force"])
+            .args(images)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    listener
+        .local_addr()
+        .expect("a bound listener has an address")
+        .port()
+}
+
+#[test]
+fn dashboard_shows_a_running_stack_healthy_with_live_logs_and_redeploys_with_r() {
+    let stack = Stack::up("smoke-tui");
+    let xdg = stack.xdg();
+    let env: Vec<(&str, &Path)> = xdg
+        .iter()
+        .map(|(key, path)| (*key, path.as_path()))
+        .collect();
+    let binary = env!("CARGO_BIN_EXE_capstan");
+    let command = format!(
+        "{binary} {}; echo EXITED $?; sleep 600",
+        stack.global_args()
+    );
+    let tmux = Tmux::start("stack", 100, 30, &env, &command);
+
+    let healthy = tmux.wait_for(
+        "three healthy services",
+        Duration::from_secs(60),
+        |screen| {
+            ["db", "api", "frontend"].iter().all(|name| {
+                screen
+                    .lines()
+                    .any(|line| line.contains(&format!(" {name} ")) && line.contains("healthy"))
+            }) && !screen.contains("unhealthy")
+        },
+    );
+    assert!(
+        healthy.contains(&stack.port.to_string()),
+        "the published port shows: {healthy}"
+    );
+    tmux.wait_for("the readiness samples", Duration::from_secs(30), |s| {
+        s.contains("ready in")
+    });
+
+    // The api logs a line per request; the readiness sampler makes one every second.
+    tmux.send_keys(&["j"]);
+    let logs = tmux.wait_for("api log lines", Duration::from_secs(30), |screen| {
+        screen.contains("logs: api · following") && screen.contains("/api/ready")
+    });
+    assert!(logs.contains("\"level\":\"INFO\""), "{logs}");
+
+    tmux.send_keys(&["r"]);
+    tmux.wait_for("the redeploy's steps", Duration::from_secs(30), |screen| {
+        screen.contains("redeploy api · ") && screen.contains("✓ ")
+    });
+    let done = tmux.wait_for(
+        "the redeploy's result",
+        Duration::from_secs(240),
+        |screen| screen.contains("✓ redeploy api:") || screen.contains("✗ redeploy api"),
+    );
+    assert!(done.contains("✓ redeploy api:"), "{done}");
+
+    tmux.send_keys(&["q"]);
+    let after = tmux.wait_for("the exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED")
+    });
+    assert!(after.contains("EXITED 0"), "{after}");
+    assert!(
+        !tmux.alternate_screen(),
+        "q leaves the alternate screen: {after}"
     );
 }
