@@ -23,6 +23,7 @@ use chrono::Utc;
 
 pub use action::Action;
 pub use app::{App, Confirmed, Focus, Msg, Options, Popup, Status, StatusKind};
+pub use event::{channel, run_loop};
 pub use input::{Binding, Command, View, bindings};
 pub use theme::Theme;
 pub use views::draw;
@@ -63,11 +64,15 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
     let _sources = event::spawn_sources(tx, ops_rx);
 
     let mut guard = terminal::TerminalGuard::enter()?;
-    let result = event::run_loop(guard.terminal(), &mut app, rx, &runner).await;
+    let dispatch = |action| runner.dispatch(action);
+    let result = event::run_loop(guard.terminal(), &mut app, rx, dispatch).await;
     drop(guard);
 
     if let Err(err) = &result {
         tracing::error!("the dashboard stopped: {err:#}");
     }
-    result.map(|()| ExitCode::SUCCESS)
+    result.map(|frames| {
+        tracing::info!(frames, "the dashboard closed");
+        ExitCode::SUCCESS
+    })
 }

@@ -14,8 +14,8 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::action::Action;
 use super::app::{App, Msg};
-use super::runner::Runner;
 use super::views;
 use crate::ops::Event;
 
@@ -86,19 +86,22 @@ pub fn spawn_sources(tx: UnboundedSender<Msg>, mut ops: UnboundedReceiver<Event>
     }
 }
 
-/// Runs the dashboard until the user quits or every source has gone.
+/// Runs the dashboard until the user quits or every source has gone; returns the number of
+/// frames drawn.
 ///
-/// Messages that arrive together are applied together and drawn once.
+/// Messages that arrive together are applied together and drawn once; `dispatch` receives each
+/// action the user asks for (the runner, or a test's list).
 pub async fn run_loop<B>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     mut rx: UnboundedReceiver<Msg>,
-    runner: &Runner,
-) -> anyhow::Result<()>
+    mut dispatch: impl FnMut(Action),
+) -> anyhow::Result<u64>
 where
     B: Backend,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
+    let mut frames = 0;
     let mut last_frame = Instant::now() - FRAME;
     let mut pending = true;
 
@@ -109,6 +112,7 @@ where
                 .context("failed to draw the dashboard")?;
             last_frame = Instant::now();
             pending = false;
+            frames += 1;
         }
 
         let msg = if pending {
@@ -120,26 +124,26 @@ where
             rx.recv().await
         };
         let Some(msg) = msg else {
-            return Ok(());
+            return Ok(frames);
         };
 
-        apply(app, msg, runner);
+        apply(app, msg, &mut dispatch);
         while let Ok(msg) = rx.try_recv() {
-            apply(app, msg, runner);
+            apply(app, msg, &mut dispatch);
             if app.should_quit() {
                 break;
             }
         }
         if app.should_quit() {
-            return Ok(());
+            return Ok(frames);
         }
         pending |= app.take_dirty();
     }
 }
 
-fn apply(app: &mut App, msg: Msg, runner: &Runner) {
+fn apply(app: &mut App, msg: Msg, dispatch: &mut impl FnMut(Action)) {
     if let Some(action) = app.update(msg) {
-        runner.dispatch(action);
+        dispatch(action);
     }
 }
 

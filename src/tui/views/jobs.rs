@@ -39,7 +39,7 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
                     format!("{} ", symbol(step.state)),
                     state_style(theme, step.state),
                 ),
-                Span::raw(format!("{:<name_width$}", step.name)),
+                Span::raw(format!("{:<name_width$}", fit(&step.name, name_width))),
                 Span::styled(
                     format!("{:>7.1}s", step.elapsed.as_secs_f64()),
                     theme.muted(),
@@ -59,6 +59,16 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
 
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// `text` cut to `width` characters, the cut marked with `…`.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 fn symbol(state: JobState) -> &'static str {
