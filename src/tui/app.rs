@@ -29,6 +29,8 @@ const READY_SAMPLES_KEPT: usize = 300;
 const HISTORY_KEPT: usize = 100;
 /// How many resource samples are kept per service.
 const STATS_KEPT: usize = 300;
+/// The narrowest services table that also shows CPU and memory columns.
+pub(crate) const STATS_MIN_WIDTH: u16 = 110;
 /// Lines the mouse wheel scrolls the log pane by.
 const WHEEL_LINES: usize = 3;
 
@@ -149,6 +151,13 @@ impl App {
 
     /// Applies one message; returns the work the user asked for, if any.
     pub fn update(&mut self, msg: Msg) -> Option<Action> {
+        if let Msg::Ops(event) = msg {
+            // Events that change nothing on screen (another service's log line, stats while
+            // the table is too narrow to show them) cost no frame.
+            self.dirty |= self.on_event(event);
+            return None;
+        }
+
         self.dirty = true;
         match msg {
             Msg::Key(key) => self.on_key(key),
@@ -161,10 +170,7 @@ impl App {
                 self.now = now;
                 None
             }
-            Msg::Ops(event) => {
-                self.on_event(event);
-                None
-            }
+            Msg::Ops(_) => None,
         }
     }
 
@@ -431,9 +437,13 @@ impl App {
         }
     }
 
-    fn on_event(&mut self, event: Event) {
+    /// Applies an `ops` event; returns whether the screen shows the change.
+    fn on_event(&mut self, event: Event) -> bool {
         match event {
-            Event::Services(services) => self.set_services(services),
+            Event::Services(services) => {
+                self.set_services(services);
+                true
+            }
             Event::Log(line) => {
                 let shown = self
                     .selected_service()
@@ -446,6 +456,7 @@ impl App {
                 if shown {
                     self.log_view.on_line_added(buffer);
                 }
+                shown
             }
             Event::Ready(sample) => {
                 if let Some(error) = &sample.error {
@@ -455,6 +466,7 @@ impl App {
                 if self.ready.len() > READY_SAMPLES_KEPT {
                     self.ready.pop_front();
                 }
+                true
             }
             Event::Stats(sample) => {
                 let samples = self.stats.entry(sample.service.clone()).or_default();
@@ -462,8 +474,12 @@ impl App {
                 if samples.len() > STATS_KEPT {
                     samples.pop_front();
                 }
+                self.services_area.get().width >= STATS_MIN_WIDTH
             }
-            Event::Warning(text) => self.set_status(StatusKind::Error, text),
+            Event::Warning(text) => {
+                self.set_status(StatusKind::Error, text);
+                true
+            }
             Event::Job(event) => {
                 if let Some(job) = self.jobs.apply(event) {
                     let (state, summary) = job
@@ -477,6 +493,7 @@ impl App {
                     let text = format!("{}: {summary}", job.title);
                     self.set_status(kind, text);
                 }
+                true
             }
         }
     }

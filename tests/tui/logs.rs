@@ -191,3 +191,17 @@ fn timestamps_toggle_prefixes_each_line_with_its_time() {
         "{screen}"
     );
 }
+
+#[test]
+fn lines_of_a_service_not_shown_cost_no_redraw() {
+    let mut app = running_app();
+    app.take_dirty();
+
+    log(&mut app, "api", "a line of a service that is not selected");
+    let hidden = app.take_dirty();
+    log(&mut app, "db", "a line of the selected service");
+    let shown = app.take_dirty();
+
+    assert!(!hidden, "no frame for a line nobody sees");
+    assert!(shown);
+}

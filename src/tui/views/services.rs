@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use super::short_duration;
 use crate::ops::{Health, ServiceView};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::{App, Focus, STATS_MIN_WIDTH};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.options.theme;
@@ -53,9 +53,6 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let mut state = TableState::default().with_selected(Some(app.selected));
     frame.render_stateful_widget(table, area, &mut state);
 }
-
-/// The narrowest table that also shows CPU and memory columns.
-const STATS_MIN_WIDTH: u16 = 110;
 
 fn row<'a>(app: &App, service: &'a ServiceView, with_stats: bool) -> Row<'a> {
     let theme = app.options.theme;
