@@ -212,15 +212,23 @@ impl Drop for Stack {
             );
         }
 
-        // `down` keeps images; this test's are named after its project, so remove them too.
-        let images =
-            ["api", "frontend"].map(|service| format!("capstan-{}-{service}", self.project));
-        let _ = Command::new("docker")
-            .args(["image", "rm", "--force"])
-            .args(images)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        // `down` keeps images; this test's carry its project's label, so remove them too.
+        let label = format!("label=dev.capstan.stack={}", self.project);
+        let listed = Command::new("docker")
+            .args(["image", "ls", "--quiet", "--filter", &label])
+            .output();
+        if let Ok(listed) = listed {
+            let ids = String::from_utf8_lossy(&listed.stdout);
+            let ids: Vec<&str> = ids.split_whitespace().collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["image", "rm", "--force"])
+                    .args(&ids)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
     }
 }
 
