@@ -261,3 +261,20 @@ pub fn short_id(id: &str) -> &str {
     let id = id.strip_prefix("sha256:").unwrap_or(id);
     &id[..id.len().min(12)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_images_need_the_base_their_dockerfile_names() {
+        let spec = crate::stack::parse("embedded", crate::stack::DEFAULT_STACK).unwrap();
+
+        assert_eq!(base_images(&spec.services["api"]), ["debian:bookworm-slim"]);
+        assert_eq!(
+            base_images(&spec.services["frontend"]),
+            ["debian:bookworm-slim"]
+        );
+        assert_eq!(base_images(&spec.services["db"]), ["mariadb:10.11"]);
+    }
+}
