@@ -236,6 +236,38 @@ async fn up_fails_naming_the_service_that_never_gets_ready_with_its_last_log_lin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_with_an_image_that_is_missing_and_cannot_be_pulled_names_it() {
+    let image = format!("capstan-test-missing-{}:1", std::process::id());
+    let file = format!(
+        r#"
+        name = "unused"
+        [services.lost]
+        image = "{image}"
+        ready = {{ http = {{ port = 8000, paths = ["/"] }}, timeout_secs = 3 }}
+        "#
+    );
+    let stack = TestStack::new("missing", Some(&file));
+
+    let up = stack.capstan(&["up"]).await;
+
+    assert!(!up.ok, "up must fail:\n{}", up.output);
+    assert!(
+        up.stderr.contains(&format!("images {image} are missing")),
+        "{}",
+        up.stderr
+    );
+    assert!(up.stderr.contains("cannot be pulled"), "{}", up.stderr);
+    assert!(
+        engine()
+            .await
+            .stack_containers(&stack.project)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redeploy_keeps_old_container_when_new_never_ready() {
     let healthy = r#"
         name = "unused"
