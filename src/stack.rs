@@ -35,6 +35,8 @@ pub struct Options {
     pub project: Option<String>,
     /// Replaces the host port of the one service that publishes a port.
     pub port: Option<u16>,
+    /// Where secrets and history live; the platform data directory when `None`.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Where a step of a job stands.
@@ -108,8 +110,11 @@ impl Stack {
     pub async fn load(options: &Options) -> anyhow::Result<Stack> {
         let spec = load_spec(options)?;
         let order = order(&spec).map_err(|cycle| anyhow::anyhow!("cycle: {cycle:?}"))?;
-        let paths = crate::config::Paths::discover()?;
-        let data_dir = paths.data.join("stacks").join(&spec.name);
+        let data = match &options.data_dir {
+            Some(dir) => dir.clone(),
+            None => crate::config::Paths::discover()?.data,
+        };
+        let data_dir = data.join("stacks").join(&spec.name);
         let engine = Engine::connect().await?;
         Ok(Stack {
             spec,
@@ -158,7 +163,7 @@ impl Stack {
             .into_iter()
             .filter(|c| c.service.as_deref() == Some(service))
             .collect();
-        containers.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        containers.sort_by_key(|c| std::cmp::Reverse(c.started_at));
         Ok(containers)
     }
 

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use capstan::ops::{self, Context, Event, EventSender, Health};
 use serde_json::{Value, json};
 use stack_support::{TestStack, engine};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn person_stack_comes_up_serves_crud_survives_redeploy_and_keeps_data_until_down_volumes() {
@@ -54,6 +56,36 @@ async fn person_stack_comes_up_serves_crud_survives_redeploy_and_keeps_data_unti
         assert_eq!(service["health"], "healthy", "{service}");
     }
     assert_eq!(services[2]["port"], stack.port);
+
+    // Up again on the running stack keeps every container.
+    let again = stack.capstan(&["up"]).await;
+    assert!(again.ok, "second up failed:\n{}", again.output);
+    assert_eq!(
+        again.stdout.matches("kept capstan-").count(),
+        3,
+        "{}",
+        again.output
+    );
+
+    // Logs of one service, the last few lines.
+    let logs = stack.capstan(&["logs", "db", "--tail", "5"]).await;
+    assert!(logs.ok, "logs failed:\n{}", logs.output);
+    let lines = logs.stdout.lines().count() + logs.stderr.lines().count();
+    assert!((1..=5).contains(&lines), "{}", logs.output);
+
+    // The dashboard's watchers: snapshots, logs, readiness samples and stats arrive.
+    let (events, mut received) = EventSender::channel();
+    let ctx = Context::load(&stack.options())
+        .await
+        .expect("the test stack loads");
+    let watcher = ops::watch(&ctx, &events);
+    let mut seen = Seen::default();
+    seen.until(&mut received, Duration::from_secs(30), |s| s.complete())
+        .await;
+    assert!(
+        seen.complete(),
+        "watchers sent too little within 30s: {seen:?}"
+    );
 
     // No container's environment holds a password; the secrets are 0600 files.
     let secrets = stack.secret_values();
@@ -128,6 +160,16 @@ async fn person_stack_comes_up_serves_crud_survives_redeploy_and_keeps_data_unti
     );
     assert_person(&http, &base, &ada, "+44 20 7946 0000").await;
 
+    // The api's log stream moved to the new container: its start-up lines arrive.
+    seen.api_started = false;
+    seen.until(&mut received, Duration::from_secs(20), |s| s.api_started)
+        .await;
+    assert!(
+        seen.api_started,
+        "no start-up line of the new api container in the log stream"
+    );
+    drop(watcher);
+
     // Measure what the report asks for: the app's memory.
     let memory = stack.memory_of("api").await;
     eprintln!(
@@ -191,6 +233,38 @@ async fn up_fails_naming_the_service_that_never_gets_ready_with_its_last_log_lin
         up.stderr
     );
     assert!(up.stderr.contains("no listener here"), "{}", up.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_with_an_image_that_is_missing_and_cannot_be_pulled_names_it() {
+    let image = format!("capstan-test-missing-{}:1", std::process::id());
+    let file = format!(
+        r#"
+        name = "unused"
+        [services.lost]
+        image = "{image}"
+        ready = {{ http = {{ port = 8000, paths = ["/"] }}, timeout_secs = 3 }}
+        "#
+    );
+    let stack = TestStack::new("missing", Some(&file));
+
+    let up = stack.capstan(&["up"]).await;
+
+    assert!(!up.ok, "up must fail:\n{}", up.output);
+    assert!(
+        up.stderr.contains(&format!("images {image} are missing")),
+        "{}",
+        up.stderr
+    );
+    assert!(up.stderr.contains("cannot be pulled"), "{}", up.stderr);
+    assert!(
+        engine()
+            .await
+            .stack_containers(&stack.project)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,4 +393,52 @@ fn client_loop(
         seen
     });
     (task, stop, failures, successes)
+}
+
+/// What the watchers have sent so far.
+#[derive(Debug, Default)]
+struct Seen {
+    all_healthy: bool,
+    db_logs: bool,
+    api_logs: bool,
+    /// An api line saying the database is reachable: a container starting.
+    api_started: bool,
+    ready_ok: bool,
+    api_stats: bool,
+}
+
+impl Seen {
+    fn complete(&self) -> bool {
+        self.all_healthy && self.db_logs && self.api_logs && self.ready_ok && self.api_stats
+    }
+
+    /// Takes in events until `done` or `limit` passes.
+    async fn until(
+        &mut self,
+        events: &mut UnboundedReceiver<Event>,
+        limit: Duration,
+        done: impl Fn(&Seen) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !done(self) {
+            let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await else {
+                return;
+            };
+            match event {
+                Event::Services(views) => {
+                    self.all_healthy =
+                        views.len() == 3 && views.iter().all(|v| v.health == Health::Healthy);
+                }
+                Event::Log(line) if line.service == "db" => self.db_logs = true,
+                Event::Log(line) if line.service == "api" => {
+                    self.api_logs = true;
+                    let text = String::from_utf8_lossy(&line.bytes);
+                    self.api_started |= text.contains("database reachable");
+                }
+                Event::Ready(sample) => self.ready_ok |= sample.error.is_none(),
+                Event::Stats(sample) => self.api_stats |= sample.service == "api",
+                _ => {}
+            }
+        }
+    }
 }

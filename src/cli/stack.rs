@@ -53,6 +53,7 @@ pub fn options(global: &Global) -> Options {
         stack_file: global.stack_file.clone(),
         project: global.project.clone(),
         port: global.port,
+        data_dir: None,
     }
 }
 

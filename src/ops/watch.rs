@@ -69,6 +69,7 @@ pub async fn snapshot(stack: &Stack) -> anyhow::Result<Vec<ServiceView>> {
         let health = match &container {
             Some(c) if c.running => match stack.check_ready(&service, c).await {
                 Ok(_) => Health::Healthy,
+                Err(_) if within_ready_timeout(stack, &service, c) => Health::Starting,
                 Err(reason) => Health::Unhealthy(reason),
             },
             Some(_) => Health::Unknown,
@@ -77,6 +78,16 @@ pub async fn snapshot(stack: &Stack) -> anyhow::Result<Vec<ServiceView>> {
         views.push(view(stack, &service, container.as_ref(), health));
     }
     Ok(views)
+}
+
+/// True while a container is younger than its service's readiness deadline.
+fn within_ready_timeout(stack: &Stack, service: &str, container: &ContainerInfo) -> bool {
+    let (Some(spec), Some(started)) = (stack.spec.services.get(service), container.started_at)
+    else {
+        return false;
+    };
+    let age = Utc::now() - started;
+    age.to_std().is_ok_and(|age| age < spec.ready.timeout())
 }
 
 fn view(stack: &Stack, service: &str, c: Option<&ContainerInfo>, health: Health) -> ServiceView {

@@ -15,6 +15,9 @@ use crate::engine::{ArchiveFile, labels, tar_archive};
 /// The web frontend, embedded so an installed binary can build the frontend image anywhere.
 static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/assets/web");
 
+/// The images `scripts/base-images` builds from Debian packages.
+const LOCAL_BASE_IMAGES: [&str; 2] = ["debian:bookworm-slim", "mariadb:10.11"];
+
 /// The Dockerfile of each buildable image.
 fn dockerfile(build: &str) -> Option<&'static str> {
     match build {
@@ -74,16 +77,37 @@ pub async fn ensure_base_images(stack: &Stack, progress: &dyn Progress) -> anyho
         Some(failures.join("; ")),
     );
 
-    let Some(script) = base_images_script() else {
+    let script = base_images_script().filter(|_| {
+        missing
+            .iter()
+            .any(|image| LOCAL_BASE_IMAGES.contains(&image.as_str()))
+    });
+    let Some(script) = script else {
         anyhow::bail!(
-            "base images {} are missing and cannot be pulled ({}). On a machine without a \
-             registry, run `scripts/base-images` from a Capstan checkout (about 70 s), then \
-             try again",
+            "images {} are missing and cannot be pulled ({}). On a machine without a \
+             registry, `scripts/base-images` of a Capstan checkout builds {} (about 70 s)",
             missing.join(", "),
-            failures.join("; ")
+            failures.join("; "),
+            LOCAL_BASE_IMAGES.join(" and ")
         );
     };
-    run_base_images_script(&script, progress).await
+    run_base_images_script(&script, progress).await?;
+
+    let mut still_missing = Vec::new();
+    for image in &missing {
+        if stack.engine.image_id(image).await?.is_none() {
+            still_missing.push(image.clone());
+        }
+    }
+    if !still_missing.is_empty() {
+        anyhow::bail!(
+            "images {} are missing and cannot be pulled ({}); {} did not build them",
+            still_missing.join(", "),
+            failures.join("; "),
+            script.display()
+        );
+    }
+    Ok(())
 }
 
 /// `scripts/base-images` of the checkout this binary was built from, or of the current folder.
@@ -260,4 +284,21 @@ fn add_web_files(dir: &Dir<'static>, files: &mut Vec<ArchiveFile>) {
 pub fn short_id(id: &str) -> &str {
     let id = id.strip_prefix("sha256:").unwrap_or(id);
     &id[..id.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_images_need_the_base_their_dockerfile_names() {
+        let spec = crate::stack::parse("embedded", crate::stack::DEFAULT_STACK).unwrap();
+
+        assert_eq!(base_images(&spec.services["api"]), ["debian:bookworm-slim"]);
+        assert_eq!(
+            base_images(&spec.services["frontend"]),
+            ["debian:bookworm-slim"]
+        );
+        assert_eq!(base_images(&spec.services["db"]), ["mariadb:10.11"]);
+    }
 }

@@ -92,6 +92,16 @@ impl TestStack {
         args
     }
 
+    /// The options that load this stack in-process, as the dashboard would.
+    pub fn options(&self) -> capstan::stack::Options {
+        capstan::stack::Options {
+            stack_file: self.stack_file.clone(),
+            project: Some(self.project.clone()),
+            port: self.stack_file.is_none().then_some(self.port),
+            data_dir: Some(self.data.path().join("capstan")),
+        }
+    }
+
     /// The engine's name of the stack's data volume (the default stack's `data`).
     pub fn volume(&self) -> String {
         format!("capstan-{}-data", self.project)
