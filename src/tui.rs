@@ -64,6 +64,8 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
     let _sources = event::spawn_sources(tx, ops_rx);
 
     let mut guard = terminal::TerminalGuard::enter()?;
+    #[cfg(debug_assertions)]
+    debug_panic_seam();
     let dispatch = |action| runner.dispatch(action);
     let result = event::run_loop(guard.terminal(), &mut app, rx, dispatch).await;
     drop(guard);
@@ -75,4 +77,20 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
         tracing::info!(frames, "the dashboard closed");
         ExitCode::SUCCESS
     })
+}
+
+/// Test seam, debug builds only: with `CAPSTAN_DEBUG_PANIC_AFTER_MS=N` a background task panics
+/// after N ms, so `tests/smoke.rs` can check that a panic anywhere restores the terminal.
+#[cfg(debug_assertions)]
+fn debug_panic_seam() {
+    let Some(millis) = std::env::var("CAPSTAN_DEBUG_PANIC_AFTER_MS")
+        .ok()
+        .and_then(|value| value.parse::<u64>().ok())
+    else {
+        return;
+    };
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+        panic!("panic requested by CAPSTAN_DEBUG_PANIC_AFTER_MS");
+    });
 }

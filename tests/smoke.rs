@@ -153,6 +153,50 @@ fn dashboard_opens_shows_help_and_q_restores_the_terminal() {
     );
 }
 
+#[test]
+fn a_panic_in_a_background_task_restores_the_terminal_and_exits() {
+    let dirs = tempfile::tempdir().expect("temporary XDG directories");
+    let (data, state, config) = (
+        dirs.path().join("data"),
+        dirs.path().join("state"),
+        dirs.path().join("config"),
+    );
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_STATE_HOME", state.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+    ];
+    let binary = env!("CARGO_BIN_EXE_capstan");
+    // The seam exists in debug builds only, which is what `cargo test` builds.
+    let command = format!(
+        "RUST_BACKTRACE=0 CAPSTAN_DEBUG_PANIC_AFTER_MS=2000 {binary} --project smoke-tui-panic --port {}; \
+         echo EXITED $?; sleep 600",
+        free_port()
+    );
+    let tmux = Tmux::start("panic", 100, 30, &env, &command);
+
+    tmux.wait_for("the dashboard", Duration::from_secs(20), |screen| {
+        screen.contains("capstan · smoke-tui-panic")
+    });
+    let after = tmux.wait_for("the exit", Duration::from_secs(20), |s| {
+        s.contains("EXITED")
+    });
+
+    assert!(after.contains("EXITED 101"), "{after}");
+    assert!(
+        after.contains("panic requested by CAPSTAN_DEBUG_PANIC_AFTER_MS"),
+        "{after}"
+    );
+    assert!(
+        !tmux.alternate_screen(),
+        "the panic left the alternate screen: {after}"
+    );
+    assert!(
+        !after.contains("capstan · smoke-tui-panic"),
+        "no frame is left over: {after}"
+    );
+}
+
 /// A stack brought up by the real binary for one test, with its own project, port and XDG
 /// directories; dropping it runs `down --volumes`, so a failing test leaves nothing behind.
 struct Stack {

@@ -23,7 +23,9 @@ impl TerminalGuard {
     /// Switches the terminal to raw mode and the alternate screen, with mouse capture.
     ///
     /// Installs (once per process) a panic hook that restores the terminal before the panic
-    /// message is printed, so the message lands on the user's normal screen.
+    /// message is printed, so the message lands on the user's normal screen, and then ends the
+    /// process with code 101: a panic in any task (a watcher, say) must not leave the dashboard
+    /// drawing over a terminal that is no longer in raw mode.
     pub fn enter() -> anyhow::Result<TerminalGuard> {
         install_panic_hook();
 
@@ -72,6 +74,7 @@ fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             restore();
             previous(info);
+            std::process::exit(101);
         }));
     });
 }
