@@ -10,6 +10,8 @@ pub enum Action {
     Redeploy { service: String },
     /// Remove the stack's containers and network; the data volume too when `volumes`.
     Down { volumes: bool },
+    /// Return a service to the last image that deployed well.
+    Rollback { service: String },
 }
 
 impl Action {
@@ -20,6 +22,7 @@ impl Action {
             Action::Redeploy { service } => format!("redeploy {service}"),
             Action::Down { volumes: false } => "down".to_string(),
             Action::Down { volumes: true } => "down --volumes".to_string(),
+            Action::Rollback { service } => format!("rollback {service}"),
         }
     }
 }

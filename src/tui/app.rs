@@ -4,6 +4,7 @@
 //! all arrive as a [`Msg`]. It returns an [`Action`] when the user asked for work; it never
 //! starts that work itself. Must not import the runner, the terminal, or any I/O.
 
+mod command_line;
 mod jobs;
 mod log_view;
 
@@ -118,6 +119,8 @@ pub struct App {
     pub(crate) jobs: Jobs,
     pub(crate) status: Option<Status>,
     pub(crate) history: VecDeque<Status>,
+    /// The `:` prompt's text while it is open.
+    pub(crate) command_line: Option<String>,
     pub(crate) quit: bool,
     dirty: bool,
     /// Where the last frame drew the services table and the log pane, for the mouse and paging.
@@ -142,6 +145,7 @@ impl App {
             jobs: Jobs::default(),
             status: None,
             history: VecDeque::new(),
+            command_line: None,
             quit: false,
             dirty: true,
             services_area: Cell::new(Rect::default()),
@@ -212,6 +216,9 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
+        if self.command_line.is_some() {
+            return self.on_command_line_key(key);
+        }
         if self.log_view.prompt.is_some() {
             self.on_prompt_key(key);
             return None;
@@ -277,18 +284,8 @@ impl App {
                 let service = service.name.clone();
                 return self.request(Action::Redeploy { service });
             }
-            Command::Down => {
-                if self.refuse_when_read_only(&Action::Down { volumes: false }) {
-                    return None;
-                }
-                let question = format!(
-                    "Take stack {} down? Its containers and network are removed; \
-                     the data volume is kept.",
-                    self.options.project
-                );
-                let on_yes = Confirmed::Action(Action::Down { volumes: false });
-                self.popup = Some(Popup::Confirm { question, on_yes });
-            }
+            Command::Down => self.ask_to_confirm(Action::Down { volumes: false }),
+            Command::CommandLine => self.command_line = Some(String::new()),
             Command::Confirm => match self.popup.take() {
                 Some(Popup::Confirm {
                     on_yes: Confirmed::Action(action),
@@ -317,6 +314,31 @@ impl App {
             Command::PreviousMatch => self.jump_to_match(Direction::Newer),
         }
         None
+    }
+
+    /// Opens a confirmation naming what `action` will do, unless read-only mode refuses it.
+    fn ask_to_confirm(&mut self, action: Action) {
+        if self.refuse_when_read_only(&action) {
+            return;
+        }
+        let project = &self.options.project;
+        let question = match &action {
+            Action::Down { volumes: false } => format!(
+                "Take stack {project} down? Its containers and network are removed; the data \
+                 volume is kept."
+            ),
+            Action::Down { volumes: true } => format!(
+                "Take stack {project} down AND delete its data volume? Every stored person is \
+                 lost."
+            ),
+            Action::Rollback { service } => format!(
+                "Roll {service} back to the last image that deployed well? Its current \
+                 container is replaced."
+            ),
+            other => format!("{}?", other.describe()),
+        };
+        let on_yes = Confirmed::Action(action);
+        self.popup = Some(Popup::Confirm { question, on_yes });
     }
 
     /// Hands an action to the runner unless read-only mode or a running job forbids it.

@@ -30,6 +30,7 @@ pub enum Command {
     ToggleTimestamps,
     Events,
     Search,
+    CommandLine,
     NextMatch,
     PreviousMatch,
     Confirm,
@@ -116,6 +117,12 @@ const SERVICES: &[Binding] = &[
         "D",
         "take the stack down (asks first)",
         Command::Down,
+    ),
+    bind(
+        &[KeyCode::Char(':')],
+        ":",
+        "type a command, e.g. redeploy api (Tab completes)",
+        Command::CommandLine,
     ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
     bind(
@@ -210,6 +217,12 @@ const LOGS: &[Binding] = &[
         "r",
         "redeploy the service shown",
         Command::Redeploy,
+    ),
+    bind(
+        &[KeyCode::Char(':')],
+        ":",
+        "type a command, e.g. redeploy api (Tab completes)",
+        Command::CommandLine,
     ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
     bind(

@@ -72,6 +72,7 @@ async fn serve(options: stack::Options, events: EventSender, mut rx: UnboundedRe
                 Action::Up => ops::up(&ctx, &events).await,
                 Action::Redeploy { service } => ops::redeploy(&ctx, service, &events).await,
                 Action::Down { volumes } => ops::down(&ctx, *volumes, &events).await,
+                Action::Rollback { service } => ops::rollback(&ctx, service, &events).await,
             };
             // The job's own Finished event carries the reason to the status line; the full
             // chain goes to the diagnostic log.

@@ -303,3 +303,60 @@ fn q_asks_first_while_a_job_runs_and_ctrl_c_does_not() {
     )));
     assert!(app.should_quit());
 }
+
+#[test]
+fn command_line_completes_and_runs_a_redeploy() {
+    let mut app = running_app();
+
+    key(&mut app, KeyCode::Char(':'));
+    keys(&mut app, "red");
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "a");
+    key(&mut app, KeyCode::Tab);
+    let typed = render(&app, 80, 24);
+    let action = key(&mut app, KeyCode::Enter);
+
+    assert!(typed.contains(":redeploy api ▏"), "{typed}");
+    assert_eq!(
+        action,
+        Some(Action::Redeploy {
+            service: "api".to_string()
+        })
+    );
+}
+
+#[test]
+fn command_line_asks_before_deleting_the_data_volume() {
+    let mut app = running_app();
+
+    key(&mut app, KeyCode::Char(':'));
+    keys(&mut app, "down --volumes");
+    let asked = key(&mut app, KeyCode::Enter);
+    let screen = render(&app, 80, 24);
+    let confirmed = key(&mut app, KeyCode::Char('y'));
+
+    assert_eq!(asked, None, "nothing runs before the answer");
+    assert!(screen.contains("delete its data volume"), "{screen}");
+    assert_eq!(confirmed, Some(Action::Down { volumes: true }));
+}
+
+#[test]
+fn command_line_rejects_an_unknown_command_and_shows_logs_by_name() {
+    let mut app = running_app();
+
+    key(&mut app, KeyCode::Char(':'));
+    keys(&mut app, "deploy api");
+    key(&mut app, KeyCode::Enter);
+    let rejected = render(&app, 80, 24);
+    key(&mut app, KeyCode::Char(':'));
+    keys(&mut app, "logs frontend");
+    key(&mut app, KeyCode::Enter);
+    let logs = render(&app, 80, 24);
+
+    assert!(
+        rejected.contains("✗ unknown command \"deploy api\""),
+        "{rejected}"
+    );
+    assert!(logs.contains("logs: frontend"), "{logs}");
+    assert_eq!(app.view(), View::Logs);
+}

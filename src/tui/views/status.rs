@@ -17,7 +17,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Layout::horizontal([Constraint::Min(1), Constraint::Length(hints.len() as u16)])
             .areas(area);
 
-    let message = if let Some(prompt) = &app.log_view.prompt {
+    let message = if let Some(line) = &app.command_line {
+        Line::from(vec![
+            Span::styled(":", theme.header()),
+            Span::raw(format!("{line}▏")),
+        ])
+    } else if let Some(prompt) = &app.log_view.prompt {
         Line::from(vec![
             Span::styled("/", theme.header()),
             Span::raw(format!("{prompt}▏")),
