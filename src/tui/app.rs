@@ -22,7 +22,7 @@ use super::action::Action;
 use super::input::{self, Command, View};
 use super::theme::Theme;
 use crate::logs::{Budget, LogBuffer};
-use crate::ops::{Event, JobState, ReadySample, ServiceView, StatsSample};
+use crate::ops::{Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample};
 
 /// How many `/api/ready` samples are kept (a sample a second: five minutes).
 const READY_SAMPLES_KEPT: usize = 300;
@@ -119,6 +119,8 @@ pub struct App {
     pub(crate) jobs: Jobs,
     pub(crate) status: Option<Status>,
     pub(crate) history: VecDeque<Status>,
+    /// The action handed to the runner whose job has not started yet; no second one meanwhile.
+    pub(crate) awaiting_job: Option<String>,
     /// The `:` prompt's text while it is open.
     pub(crate) command_line: Option<String>,
     pub(crate) quit: bool,
@@ -145,6 +147,7 @@ impl App {
             jobs: Jobs::default(),
             status: None,
             history: VecDeque::new(),
+            awaiting_job: None,
             command_line: None,
             quit: false,
             dirty: true,
@@ -355,7 +358,13 @@ impl App {
             self.set_status(StatusKind::Error, text);
             return None;
         }
+        if let Some(asked) = &self.awaiting_job {
+            let text = format!("{}: refused, {asked} is starting", action.describe());
+            self.set_status(StatusKind::Error, text);
+            return None;
+        }
 
+        self.awaiting_job = Some(action.describe());
         self.set_status(
             StatusKind::Info,
             format!("{}: starting…", action.describe()),
@@ -499,10 +508,15 @@ impl App {
                 self.services_area.get().width >= STATS_MIN_WIDTH
             }
             Event::Warning(text) => {
+                // A failure to start work arrives as a warning instead of a job.
+                self.awaiting_job = None;
                 self.set_status(StatusKind::Error, text);
                 true
             }
             Event::Job(event) => {
+                if matches!(event.update, JobUpdate::Started { .. }) {
+                    self.awaiting_job = None;
+                }
                 if let Some(job) = self.jobs.apply(event) {
                     let (state, summary) = job
                         .finished

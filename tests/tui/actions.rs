@@ -360,3 +360,17 @@ fn command_line_rejects_an_unknown_command_and_shows_logs_by_name() {
     assert!(logs.contains("logs: frontend"), "{logs}");
     assert_eq!(app.view(), View::Logs);
 }
+
+#[test]
+fn a_second_press_before_the_job_starts_is_refused() {
+    let mut app = running_app();
+
+    let first = key(&mut app, KeyCode::Char('u'));
+    let second = key(&mut app, KeyCode::Char('u'));
+    app.update(Msg::Ops(Event::Warning("failed to load the stack: no engine".to_string())));
+    let after_failure = key(&mut app, KeyCode::Char('u'));
+
+    assert_eq!(first, Some(Action::Up));
+    assert_eq!(second, None, "the first up has not reported its job yet");
+    assert_eq!(after_failure, Some(Action::Up), "a failure to start frees the way");
+}
