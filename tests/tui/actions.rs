@@ -367,10 +367,16 @@ fn a_second_press_before_the_job_starts_is_refused() {
 
     let first = key(&mut app, KeyCode::Char('u'));
     let second = key(&mut app, KeyCode::Char('u'));
-    app.update(Msg::Ops(Event::Warning("failed to load the stack: no engine".to_string())));
+    app.update(Msg::Ops(Event::Warning(
+        "failed to load the stack: no engine".to_string(),
+    )));
     let after_failure = key(&mut app, KeyCode::Char('u'));
 
     assert_eq!(first, Some(Action::Up));
     assert_eq!(second, None, "the first up has not reported its job yet");
-    assert_eq!(after_failure, Some(Action::Up), "a failure to start frees the way");
+    assert_eq!(
+        after_failure,
+        Some(Action::Up),
+        "a failure to start frees the way"
+    );
 }

@@ -61,7 +61,7 @@ fn health_pane_draws_latency_sparkline_and_keeps_last_error() {
     let screen = render(&app, 80, 24);
 
     assert!(
-        screen.contains("ready in 25 ms"),
+        screen.contains("ready in 25 ms · p50 17 ms · p95 25 ms"),
         "the latest sample: {screen}"
     );
     assert!(

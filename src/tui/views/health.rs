@@ -47,10 +47,17 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let latest = match app.ready.back() {
         None => Line::from(Span::styled("waiting for the first sample…", theme.muted())),
         Some(sample) => match (&sample.error, sample.latency) {
-            (None, Some(latency)) => Line::from(vec![
-                Span::styled("ready", theme.ok()),
-                Span::raw(format!(" in {} ms", latency.as_millis())),
-            ]),
+            (None, Some(latency)) => {
+                let mut spans = vec![
+                    Span::styled("ready", theme.ok()),
+                    Span::raw(format!(" in {} ms", latency.as_millis())),
+                ];
+                if let Some((p50, p95)) = percentiles(app) {
+                    let text = format!(" · p50 {p50} ms · p95 {p95} ms");
+                    spans.push(Span::styled(text, theme.muted()));
+                }
+                Line::from(spans)
+            }
             (Some(error), _) => Line::from(vec![
                 Span::styled("not ready: ", theme.error()),
                 Span::raw(error.clone()),
@@ -69,4 +76,21 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         ]),
     };
     frame.render_widget(Paragraph::new(vec![latest, last_error]), text_area);
+}
+
+/// The median and 95th percentile latency (ms) of the answered samples kept, once there are at
+/// least ten.
+fn percentiles(app: &App) -> Option<(u128, u128)> {
+    let mut millis: Vec<u128> = app
+        .ready
+        .iter()
+        .filter(|sample| sample.error.is_none())
+        .filter_map(|sample| sample.latency.map(|latency| latency.as_millis()))
+        .collect();
+    if millis.len() < 10 {
+        return None;
+    }
+    millis.sort_unstable();
+    let at = |fraction: f64| millis[((millis.len() - 1) as f64 * fraction).round() as usize];
+    Some((at(0.5), at(0.95)))
 }
