@@ -12,6 +12,7 @@ mod event;
 mod input;
 mod popups;
 mod runner;
+mod settings;
 mod terminal;
 mod theme;
 mod views;
@@ -24,8 +25,8 @@ use chrono::Utc;
 pub use action::Action;
 pub use app::{App, Confirmed, Focus, Msg, Options, Popup, Status, StatusKind};
 pub use event::{channel, run_loop};
-pub use input::{Binding, Command, View, bindings};
-pub use theme::Theme;
+pub use input::{Binding, Command, Keymap, View, bindings};
+pub use theme::{Palette, Theme};
 pub use views::draw;
 
 use crate::cli::Global;
@@ -45,6 +46,10 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
             "the dashboard needs a terminal; for scripts use a subcommand such as `capstan status`"
         );
     }
+    let settings_path = crate::config::Paths::discover()?
+        .config
+        .join(settings::FILE_NAME);
+    let settings = settings::load(&settings_path)?;
     let (log_path, _log_guard) = diagnostics::init()?;
     eprintln!("capstan: diagnostic log in {}", log_path.display());
 
@@ -56,7 +61,8 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| DEFAULT_PROJECT.to_string()),
         read_only: global.read_only,
-        theme: Theme::from_env(),
+        theme: Theme::from_env().with_palette(settings.palette),
+        keymap: settings.keymap,
         budget: Budget::default(),
         now: Utc::now(),
     });

@@ -19,7 +19,7 @@ pub use jobs::{Job, Jobs};
 pub use log_view::{Direction, LogView, plain_text};
 
 use super::action::Action;
-use super::input::{self, Command, View};
+use super::input::{self, Command, Keymap, View};
 use super::theme::Theme;
 use crate::logs::{Budget, LogBuffer};
 use crate::ops::{Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample};
@@ -96,6 +96,8 @@ pub struct Options {
     /// Refuse every action that changes something.
     pub read_only: bool,
     pub theme: Theme,
+    /// The user's key overrides.
+    pub keymap: Keymap,
     /// The log budget of each service.
     pub budget: Budget,
     /// The clock's first reading.
@@ -227,7 +229,7 @@ impl App {
             return None;
         }
 
-        let command = input::command(self.view(), key)?;
+        let command = input::command(self.view(), key, &self.options.keymap)?;
         self.on_command(command)
     }
 

@@ -29,7 +29,10 @@ fn help(app: &App, view: View, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|binding| {
             Line::from(vec![
-                Span::styled(format!(" {:<11}", binding.label), theme.header()),
+                Span::styled(
+                    format!(" {:<11}", app.options.keymap.label(binding)),
+                    theme.header(),
+                ),
                 Span::raw(binding.help),
             ])
         })

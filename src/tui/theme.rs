@@ -10,11 +10,41 @@ use ratatui::style::{Color, Modifier, Style};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     color: bool,
+    palette: Palette,
+}
+
+/// The colours a theme file can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Palette {
+    pub header: Color,
+    pub ok: Color,
+    pub warn: Color,
+    pub error: Color,
+    pub muted: Color,
+    pub highlight_fg: Color,
+    pub highlight_bg: Color,
+}
+
+impl Default for Palette {
+    fn default() -> Palette {
+        Palette {
+            header: Color::Cyan,
+            ok: Color::Green,
+            warn: Color::Yellow,
+            error: Color::Red,
+            muted: Color::DarkGray,
+            highlight_fg: Color::Black,
+            highlight_bg: Color::Yellow,
+        }
+    }
 }
 
 impl Default for Theme {
     fn default() -> Theme {
-        Theme { color: true }
+        Theme {
+            color: true,
+            palette: Palette::default(),
+        }
     }
 }
 
@@ -22,12 +52,23 @@ impl Theme {
     /// A theme with colour unless `NO_COLOR` is set to a non-empty value.
     pub fn from_env() -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        Theme { color: !no_color }
+        Theme {
+            color: !no_color,
+            ..Theme::default()
+        }
     }
 
     /// A theme without colour, whatever the environment says.
     pub fn monochrome() -> Theme {
-        Theme { color: false }
+        Theme {
+            color: false,
+            ..Theme::default()
+        }
+    }
+
+    /// The same theme drawing with `palette` (still without colour when colour is off).
+    pub fn with_palette(self, palette: Palette) -> Theme {
+        Theme { palette, ..self }
     }
 
     pub fn has_color(self) -> bool {
@@ -43,7 +84,7 @@ impl Theme {
     }
 
     pub fn header(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.fg(self.palette.header).add_modifier(Modifier::BOLD)
     }
 
     pub fn selected(self) -> Style {
@@ -51,24 +92,26 @@ impl Theme {
     }
 
     pub fn ok(self) -> Style {
-        self.fg(Color::Green)
+        self.fg(self.palette.ok)
     }
 
     pub fn warn(self) -> Style {
-        self.fg(Color::Yellow)
+        self.fg(self.palette.warn)
     }
 
     pub fn error(self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+        self.fg(self.palette.error).add_modifier(Modifier::BOLD)
     }
 
     pub fn muted(self) -> Style {
-        self.fg(Color::DarkGray)
+        self.fg(self.palette.muted)
     }
 
     pub fn highlight(self) -> Style {
         if self.color {
-            Style::new().fg(Color::Black).bg(Color::Yellow)
+            Style::new()
+                .fg(self.palette.highlight_fg)
+                .bg(self.palette.highlight_bg)
         } else {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED)
         }
@@ -77,7 +120,7 @@ impl Theme {
     /// The border of a pane; the focused pane stands out.
     pub fn border(self, focused: bool) -> Style {
         if focused {
-            self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+            self.fg(self.palette.header).add_modifier(Modifier::BOLD)
         } else {
             self.muted()
         }

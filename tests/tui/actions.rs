@@ -380,3 +380,30 @@ fn a_second_press_before_the_job_starts_is_refused() {
         "a failure to start frees the way"
     );
 }
+
+#[test]
+fn a_user_keymap_moves_redeploy_and_help_shows_the_new_key() {
+    let keymap = Keymap::from_names([("redeploy", vec!["R"])]).expect("a valid keymap");
+    let mut app = App::new(Options {
+        keymap,
+        ..options(false, Budget::default())
+    });
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+
+    let old = key(&mut app, KeyCode::Char('r'));
+    let new = key(&mut app, KeyCode::Char('R'));
+    key(&mut app, KeyCode::Char('?'));
+    let help = render(&app, 80, 24);
+
+    assert_eq!(old, None);
+    assert_eq!(
+        new,
+        Some(Action::Redeploy {
+            service: "db".to_string()
+        })
+    );
+    assert!(
+        help.contains(" R          redeploy the selected service"),
+        "{help}"
+    );
+}

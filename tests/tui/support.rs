@@ -6,7 +6,7 @@ pub use capstan::logs::Budget;
 pub use capstan::ops::{
     Event, Health, JobEvent, JobState, JobUpdate, LogLine, LogStream, ReadySample, ServiceView,
 };
-pub use capstan::tui::{self, Action, App, Msg, Options, StatusKind, Theme, View};
+pub use capstan::tui::{self, Action, App, Keymap, Msg, Options, StatusKind, Theme, View};
 pub use chrono::{DateTime, TimeZone, Utc};
 pub use crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -21,13 +21,18 @@ pub fn t0() -> DateTime<Utc> {
 }
 
 pub fn app_with(read_only: bool, budget: Budget) -> App {
-    App::new(Options {
+    App::new(options(read_only, budget))
+}
+
+pub fn options(read_only: bool, budget: Budget) -> Options {
+    Options {
         project: "person".to_string(),
         read_only,
         theme: Theme::monochrome(),
+        keymap: Keymap::default(),
         budget,
         now: t0(),
-    })
+    }
 }
 
 pub fn app() -> App {
