@@ -60,6 +60,8 @@ pub enum Popup {
     Help(View),
     /// The history of results and warnings, newest first.
     Events,
+    /// Resource use of each service over the last minutes.
+    Stats,
     /// A destructive step waiting for `y`.
     Confirm { question: String, on_yes: Confirmed },
 }
@@ -214,6 +216,7 @@ impl App {
         match (&self.popup, self.focus) {
             (Some(Popup::Help(_)), _) => View::Help,
             (Some(Popup::Events), _) => View::Events,
+            (Some(Popup::Stats), _) => View::Stats,
             (Some(Popup::Confirm { .. }), _) => View::Confirm,
             (None, Focus::Services) => View::Services,
             (None, Focus::Logs) => View::Logs,
@@ -314,6 +317,7 @@ impl App {
             Command::ToggleWrap => self.log_view.wrap = !self.log_view.wrap,
             Command::ToggleTimestamps => self.log_view.timestamps = !self.log_view.timestamps,
             Command::Events => self.popup = Some(Popup::Events),
+            Command::Stats => self.popup = Some(Popup::Stats),
             Command::Search => self.log_view.prompt = Some(String::new()),
             Command::NextMatch => self.jump_to_match(Direction::Older),
             Command::PreviousMatch => self.jump_to_match(Direction::Newer),
@@ -507,7 +511,8 @@ impl App {
                 if samples.len() > STATS_KEPT {
                     samples.pop_front();
                 }
-                self.services_area.get().width >= STATS_MIN_WIDTH
+                self.popup == Some(Popup::Stats)
+                    || self.services_area.get().width >= STATS_MIN_WIDTH
             }
             Event::Warning(text) => {
                 // A failure to start work arrives as a warning instead of a job.

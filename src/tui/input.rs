@@ -32,6 +32,7 @@ pub enum Command {
     ToggleWrap,
     ToggleTimestamps,
     Events,
+    Stats,
     Search,
     CommandLine,
     NextMatch,
@@ -62,6 +63,7 @@ const COMMAND_NAMES: &[(&str, Command)] = &[
     ("toggle_wrap", Command::ToggleWrap),
     ("toggle_timestamps", Command::ToggleTimestamps),
     ("events", Command::Events),
+    ("stats", Command::Stats),
     ("search", Command::Search),
     ("command_line", Command::CommandLine),
     ("next_match", Command::NextMatch),
@@ -75,6 +77,7 @@ const VIEWS: &[(&str, View)] = &[
     ("logs", View::Logs),
     ("help", View::Help),
     ("events", View::Events),
+    ("stats", View::Stats),
     ("confirm", View::Confirm),
 ];
 
@@ -85,6 +88,7 @@ pub enum View {
     Logs,
     Help,
     Events,
+    Stats,
     Confirm,
 }
 
@@ -153,6 +157,12 @@ const SERVICES: &[Binding] = &[
         "e",
         "show the history of results and warnings",
         Command::Events,
+    ),
+    bind(
+        &[KeyCode::Char('s')],
+        "s",
+        "show CPU, memory, network and disk of each service",
+        Command::Stats,
     ),
     bind(
         &[KeyCode::Char('D')],
@@ -305,6 +315,21 @@ const EVENTS: &[Binding] = &[
     ),
 ];
 
+const STATS: &[Binding] = &[
+    bind(
+        &[KeyCode::Esc, KeyCode::Char('s')],
+        "Esc/s",
+        "close the stats",
+        Command::Close,
+    ),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
+];
+
 const CONFIRM: &[Binding] = &[
     bind(&[KeyCode::Char('y')], "y", "go ahead", Command::Confirm),
     bind(
@@ -322,6 +347,7 @@ pub fn bindings(view: View) -> &'static [Binding] {
         View::Logs => LOGS,
         View::Help => HELP,
         View::Events => EVENTS,
+        View::Stats => STATS,
         View::Confirm => CONFIRM,
     }
 }

@@ -1,5 +1,7 @@
 //! Windows drawn over the panes: the key help and the confirmation of destructive actions.
 
+mod stats;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -13,6 +15,7 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
     match popup {
         Popup::Help(view) => help(app, *view, frame, area),
         Popup::Events => events(app, frame, area),
+        Popup::Stats => stats::draw(app, frame, area),
         Popup::Confirm { question, .. } => confirm(app, question, frame, area),
     }
 }
@@ -23,7 +26,7 @@ fn help(app: &App, view: View, frame: &mut Frame, area: Rect) {
     let name = match view {
         View::Services => "services",
         View::Logs => "logs",
-        View::Help | View::Events | View::Confirm => "this window",
+        View::Help | View::Events | View::Stats | View::Confirm => "this window",
     };
     let mut lines: Vec<Line> = input::bindings(view)
         .iter()

@@ -165,3 +165,37 @@ fn wide_table_shows_each_service_cpu_and_memory() {
         "80 columns keep the table readable: {narrow}"
     );
 }
+
+#[test]
+fn stats_popup_shows_each_service_over_time_at_80x24() {
+    let mut app = running_app();
+    for second in 0..40u64 {
+        for (index, service) in ["db", "api", "frontend"].iter().enumerate() {
+            let index = index as u64;
+            app.update(Msg::Ops(Event::Stats(capstan::ops::StatsSample {
+                service: service.to_string(),
+                cpu_percent: ((second + index * 7) % 10) as f64 * 1.5,
+                memory_bytes: (80 + index * 20 + second) * 1024 * 1024,
+                memory_limit_bytes: 1 << 30,
+                net_rx_bytes: 1_500_000 * (index + 1),
+                net_tx_bytes: 300_000,
+                block_read_bytes: 0,
+                block_write_bytes: 4096 * second,
+            })));
+        }
+    }
+
+    key(&mut app, KeyCode::Char('s'));
+    let screen = render(&app, 80, 24);
+
+    assert!(screen.contains("stats (Esc closes)"), "{screen}");
+    assert!(
+        screen.contains("cpu   13.5%") && screen.contains("mem 119.0 MiB"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("net ↓4.3 MiB ↑293.0 KiB   disk r 0 B w 156.0 KiB"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("stats_80x24", screen);
+}
