@@ -325,6 +325,20 @@ fn dashboard_shows_a_running_stack_healthy_with_live_logs_and_redeploys_with_r()
     });
     assert!(logs.contains("\"level\":\"INFO\""), "{logs}");
 
+    // Stats come from the engine's stats stream, about one sample a second per container.
+    tmux.send_keys(&["s"]);
+    let stats = tmux.wait_for(
+        "stats of every service",
+        Duration::from_secs(30),
+        |screen| {
+            screen.contains("stats (Esc closes)")
+                && screen.matches("  cpu ").count() == 3
+                && screen.matches("  mem ").count() == 3
+        },
+    );
+    assert!(!stats.contains("no samples yet"), "{stats}");
+    tmux.send_keys(&["Escape"]);
+
     tmux.send_keys(&["r"]);
     tmux.wait_for("the redeploy's steps", Duration::from_secs(30), |screen| {
         screen.contains("redeploy api · ") && screen.contains("✓ ")
