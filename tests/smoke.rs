@@ -285,7 +285,7 @@ fn free_port() -> u16 {
 }
 
 #[test]
-fn dashboard_shows_a_running_stack_healthy_with_live_logs_and_redeploys_with_r() {
+fn dashboard_shows_a_running_stack_healthy_with_live_logs_and_stats_and_r_redeploys() {
     let stack = Stack::up("smoke-tui");
     let xdg = stack.xdg();
     let env: Vec<(&str, &Path)> = xdg

@@ -117,6 +117,9 @@ pub struct App {
     pub(crate) popup: Option<Popup>,
     pub(crate) ready: VecDeque<ReadySample>,
     pub(crate) last_ready_error: Option<(DateTime<Utc>, String)>,
+    // Known shortcoming: one buffer per service, each with its own budget, and no merged view of
+    // all services. The `logs` branch adds `crate::logs::LogStore` (a total budget, a merged
+    // view by timestamp, level filters, ANSI colours); switch to it once that branch is merged.
     pub(crate) logs: HashMap<String, LogBuffer>,
     pub(crate) stats: HashMap<String, VecDeque<StatsSample>>,
     pub(crate) log_view: LogView,
