@@ -75,7 +75,7 @@ async fn person_stack_comes_up_serves_crud_survives_redeploy_and_keeps_data_unti
 
     // The dashboard's watchers: snapshots, logs, readiness samples and stats arrive.
     let (events, mut received) = EventSender::channel();
-    let ctx = Context::load(&stack.options())
+    let ctx = Context::load_in(&stack.options(), stack.data_dir())
         .await
         .expect("the test stack loads");
     let watcher = ops::watch(&ctx, &events);

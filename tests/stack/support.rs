@@ -98,8 +98,12 @@ impl TestStack {
             stack_file: self.stack_file.clone(),
             project: Some(self.project.clone()),
             port: self.stack_file.is_none().then_some(self.port),
-            data_dir: Some(self.data.path().join("capstan")),
         }
+    }
+
+    /// The data directory the binary uses for this stack (under its `XDG_DATA_HOME`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.data.path().join("capstan")
     }
 
     /// The engine's name of the stack's data volume (the default stack's `data`).
