@@ -442,3 +442,44 @@ impl Seen {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_returns_a_service_to_its_last_good_image() {
+    // Two images that both run `capstan serve`: the api and the frontend builds.
+    let first = r#"
+        name = "unused"
+        [services.web]
+        build = "api"
+        command = ["capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000"]
+        stop_grace_secs = 2
+        ready = { http = { port = 8000, paths = ["/healthz"] }, timeout_secs = 30 }
+    "#;
+    let second = first.replace(r#"build = "api""#, r#"build = "frontend""#);
+    let stack = TestStack::new("rollback", Some(first));
+    let up = stack.capstan(&["up"]).await;
+    assert!(up.ok, "up failed:\n{}", up.output);
+    let image_of = |stack: &TestStack| {
+        let project = stack.project.clone();
+        async move {
+            let containers = engine().await.stack_containers(&project).await.unwrap();
+            let running: Vec<_> = containers.into_iter().filter(|c| c.running).collect();
+            assert_eq!(running.len(), 1, "one web container runs: {running:?}");
+            running[0].image_id.clone()
+        }
+    };
+    let first_image = image_of(&stack).await;
+
+    let second_file = stack.write_stack_file("second.toml", &second);
+    let redeploy = stack
+        .capstan_with_file(&second_file, &["redeploy", "web"])
+        .await;
+    assert!(redeploy.ok, "redeploy failed:\n{}", redeploy.output);
+    assert_ne!(image_of(&stack).await, first_image);
+
+    let rollback = stack
+        .capstan_with_file(&second_file, &["rollback", "web"])
+        .await;
+
+    assert!(rollback.ok, "rollback failed:\n{}", rollback.output);
+    assert_eq!(image_of(&stack).await, first_image);
+}
