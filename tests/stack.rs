@@ -210,7 +210,9 @@ async fn up_fails_naming_the_service_that_never_gets_ready_with_its_last_log_lin
         name = "unused"
         [services.stuck]
         image = "debian:bookworm-slim"
-        command = ["sh", "-c", "echo booting the stuck service; echo no listener here >&2; sleep 600"]
+        command = [
+            "sh", "-c", "echo booting the stuck service; echo no listener here >&2; sleep 600",
+        ]
         stop_grace_secs = 1
         ready = { http = { port = 8000, paths = ["/"] }, timeout_secs = 3 }
     "#;
@@ -273,14 +275,16 @@ async fn redeploy_keeps_old_container_when_new_never_ready() {
         name = "unused"
         [services.web]
         build = "api"
-        command = ["capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000"]
+        command = [
+            "capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000",
+        ]
         stop_grace_secs = 2
         ready = { http = { port = 8000, paths = ["/healthz"] }, timeout_secs = 30 }
     "#;
     let broken = healthy
         .replace(
-            r#""capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000""#,
-            r#""sleep", "600""#,
+            r#""capstan", "serve", "--proxy-api""#,
+            r#""sh", "-c", "sleep 600", "--proxy-api""#,
         )
         .replace("timeout_secs = 30", "timeout_secs = 3");
     let stack = TestStack::new("keep", Some(healthy));
@@ -450,7 +454,9 @@ async fn rollback_returns_a_service_to_its_last_good_image() {
         name = "unused"
         [services.web]
         build = "api"
-        command = ["capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000"]
+        command = [
+            "capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000",
+        ]
         stop_grace_secs = 2
         ready = { http = { port = 8000, paths = ["/healthz"] }, timeout_secs = 30 }
     "#;
