@@ -27,6 +27,8 @@ pub const STACK_LABEL: &str = "dev.capstan.stack";
 pub const SERVICE_LABEL: &str = "dev.capstan.service";
 /// The label holding a hash of the service's settings, to tell a current container.
 pub const CONFIG_LABEL: &str = "dev.capstan.config";
+/// The label holding a hash of an image's build context, to tell a current image.
+pub const CONTEXT_LABEL: &str = "dev.capstan.context";
 
 /// What can go wrong talking to the engine, split where a caller branches.
 #[derive(Debug, thiserror::Error)]

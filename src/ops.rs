@@ -33,6 +33,17 @@ impl Context {
             stack: Arc::new(Stack::load(options).await?),
         })
     }
+
+    /// Like [`Context::load`], with secrets and history under `data` instead of the platform
+    /// data directory.
+    pub async fn load_in(
+        options: &stack::Options,
+        data: std::path::PathBuf,
+    ) -> anyhow::Result<Context> {
+        Ok(Context {
+            stack: Arc::new(Stack::load_in(options, data).await?),
+        })
+    }
 }
 
 /// Builds images and starts the stack, each service once its dependencies are ready.

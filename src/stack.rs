@@ -35,8 +35,6 @@ pub struct Options {
     pub project: Option<String>,
     /// Replaces the host port of the one service that publishes a port.
     pub port: Option<u16>,
-    /// Where secrets and history live; the platform data directory when `None`.
-    pub data_dir: Option<PathBuf>,
 }
 
 /// Where a step of a job stands.
@@ -106,14 +104,16 @@ pub fn load_spec(options: &Options) -> anyhow::Result<StackSpec> {
 }
 
 impl Stack {
-    /// Loads the stack file with its overrides and connects to the local engine.
+    /// Loads the stack file with its overrides and connects to the local engine; secrets and
+    /// history live under the platform data directory.
     pub async fn load(options: &Options) -> anyhow::Result<Stack> {
+        Stack::load_in(options, crate::config::Paths::discover()?.data).await
+    }
+
+    /// Like [`Stack::load`], with secrets and history under `data` (tests use a temporary one).
+    pub async fn load_in(options: &Options, data: PathBuf) -> anyhow::Result<Stack> {
         let spec = load_spec(options)?;
         let order = order(&spec).map_err(|cycle| anyhow::anyhow!("cycle: {cycle:?}"))?;
-        let data = match &options.data_dir {
-            Some(dir) => dir.clone(),
-            None => crate::config::Paths::discover()?.data,
-        };
         let data_dir = data.join("stacks").join(&spec.name);
         let engine = Engine::connect().await?;
         Ok(Stack {

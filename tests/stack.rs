@@ -75,7 +75,7 @@ async fn person_stack_comes_up_serves_crud_survives_redeploy_and_keeps_data_unti
 
     // The dashboard's watchers: snapshots, logs, readiness samples and stats arrive.
     let (events, mut received) = EventSender::channel();
-    let ctx = Context::load(&stack.options())
+    let ctx = Context::load_in(&stack.options(), stack.data_dir())
         .await
         .expect("the test stack loads");
     let watcher = ops::watch(&ctx, &events);
@@ -210,7 +210,9 @@ async fn up_fails_naming_the_service_that_never_gets_ready_with_its_last_log_lin
         name = "unused"
         [services.stuck]
         image = "debian:bookworm-slim"
-        command = ["sh", "-c", "echo booting the stuck service; echo no listener here >&2; sleep 600"]
+        command = [
+            "sh", "-c", "echo booting the stuck service; echo no listener here >&2; sleep 600",
+        ]
         stop_grace_secs = 1
         ready = { http = { port = 8000, paths = ["/"] }, timeout_secs = 3 }
     "#;
@@ -273,14 +275,16 @@ async fn redeploy_keeps_old_container_when_new_never_ready() {
         name = "unused"
         [services.web]
         build = "api"
-        command = ["capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000"]
+        command = [
+            "capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000",
+        ]
         stop_grace_secs = 2
         ready = { http = { port = 8000, paths = ["/healthz"] }, timeout_secs = 30 }
     "#;
     let broken = healthy
         .replace(
-            r#""capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000""#,
-            r#""sleep", "600""#,
+            r#""capstan", "serve", "--proxy-api""#,
+            r#""sh", "-c", "sleep 600", "--proxy-api""#,
         )
         .replace("timeout_secs = 30", "timeout_secs = 3");
     let stack = TestStack::new("keep", Some(healthy));
@@ -441,4 +445,47 @@ impl Seen {
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_returns_a_service_to_its_last_good_image() {
+    // Two images that both run `capstan serve`: the api and the frontend builds.
+    let first = r#"
+        name = "unused"
+        [services.web]
+        build = "api"
+        command = [
+            "capstan", "serve", "--proxy-api", "http://127.0.0.1:9", "--listen", "0.0.0.0:8000",
+        ]
+        stop_grace_secs = 2
+        ready = { http = { port = 8000, paths = ["/healthz"] }, timeout_secs = 30 }
+    "#;
+    let second = first.replace(r#"build = "api""#, r#"build = "frontend""#);
+    let stack = TestStack::new("rollback", Some(first));
+    let up = stack.capstan(&["up"]).await;
+    assert!(up.ok, "up failed:\n{}", up.output);
+    let image_of = |stack: &TestStack| {
+        let project = stack.project.clone();
+        async move {
+            let containers = engine().await.stack_containers(&project).await.unwrap();
+            let running: Vec<_> = containers.into_iter().filter(|c| c.running).collect();
+            assert_eq!(running.len(), 1, "one web container runs: {running:?}");
+            running[0].image_id.clone()
+        }
+    };
+    let first_image = image_of(&stack).await;
+
+    let second_file = stack.write_stack_file("second.toml", &second);
+    let redeploy = stack
+        .capstan_with_file(&second_file, &["redeploy", "web"])
+        .await;
+    assert!(redeploy.ok, "redeploy failed:\n{}", redeploy.output);
+    assert_ne!(image_of(&stack).await, first_image);
+
+    let rollback = stack
+        .capstan_with_file(&second_file, &["rollback", "web"])
+        .await;
+
+    assert!(rollback.ok, "rollback failed:\n{}", rollback.output);
+    assert_eq!(image_of(&stack).await, first_image);
 }

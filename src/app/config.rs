@@ -88,6 +88,7 @@ impl Secret {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let raw = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read password file {}", path.display()))?;
+        warn_if_readable_by_others(path);
         let value = raw.strip_suffix('\n').unwrap_or(&raw);
         let value = value.strip_suffix('\r').unwrap_or(value);
         if value.is_empty() {
@@ -99,6 +100,23 @@ impl Secret {
     /// The secret itself: only for handing it to the database driver.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// Secrets belong in files of mode 0600 (or 0400); a looser mode is worth a warning, not a
+/// refusal (a file mounted by a container runtime may carry the mode its owner chose).
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    if let Ok(metadata) = std::fs::metadata(path) {
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:04o}"),
+                "password file is readable by group or others; use mode 0600"
+            );
+        }
     }
 }
 
@@ -117,6 +135,59 @@ impl fmt::Display for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn roles(api: bool, static_dir: Option<PathBuf>, proxy: Option<&str>) -> ServeConfig {
+        ServeConfig {
+            listen: "127.0.0.1:0".parse().expect("a valid address"),
+            api: api.then(|| DbConfig {
+                host: "db".to_owned(),
+                port: 3306,
+                user: "person".to_owned(),
+                password: Secret::new("pw"),
+                database: "person".to_owned(),
+                wait: Duration::from_secs(1),
+            }),
+            static_dir,
+            proxy_api: proxy.map(|url| reqwest::Url::parse(url).expect("a valid url")),
+        }
+    }
+
+    #[test]
+    fn roles_combine_except_api_with_proxy() {
+        let dir = tempfile::tempdir().expect("a temp dir can be created");
+        std::fs::write(dir.path().join("index.html"), "<p>").expect("the temp dir is writable");
+        let site = Some(dir.path().to_path_buf());
+        assert!(roles(true, site.clone(), None).validate().is_ok());
+        assert!(
+            roles(false, site, Some("http://api:8000"))
+                .validate()
+                .is_ok()
+        );
+        let both = roles(true, None, Some("http://api:8000"))
+            .validate()
+            .unwrap_err();
+        assert!(both.to_string().contains("choose one"));
+        let none = roles(false, None, None).validate().unwrap_err();
+        assert!(none.to_string().contains("no role chosen"));
+    }
+
+    #[test]
+    fn static_folder_without_index_html_is_refused_naming_the_folder() {
+        let dir = tempfile::tempdir().expect("a temp dir can be created");
+        let err = roles(false, Some(dir.path().to_path_buf()), None)
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains(&dir.path().display().to_string()));
+        assert!(err.to_string().contains("index.html"));
+    }
+
+    #[test]
+    fn proxy_upstream_must_be_plain_http() {
+        let err = roles(false, None, Some("https://api:8443"))
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("only http://"));
+    }
 
     #[test]
     fn secret_never_prints_its_value() {

@@ -139,7 +139,17 @@ pub async fn wait_and_create(config: &DbConfig) -> Result<(), DbError> {
         "CREATE DATABASE IF NOT EXISTS `{}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
         config.database
     );
-    let created = conn.query_drop(create).await;
+    let mut created = conn.query_drop(create).await;
+    if let Err(mysql_async::Error::Server(server)) = &created
+        && is_access_denied(server.code)
+    {
+        // A user granted only its own database may not run CREATE DATABASE; that is fine when
+        // the database already exists (the MariaDB image creates it from MARIADB_DATABASE).
+        let exists = conn.query_drop(format!("USE `{}`", config.database)).await;
+        if exists.is_ok() {
+            created = Ok(());
+        }
+    }
     let _ = conn.disconnect().await;
     created.map_err(|cause| DbError::Query {
         target: target.clone(),

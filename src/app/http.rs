@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
 use axum::http::{StatusCode, Uri, header};
@@ -29,6 +30,9 @@ use crate::app::{migrate, person, static_files};
 
 /// Largest request body the API accepts.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Longest an API request may take (a hung database must not hold requests, or a drain, for
+/// ever); past it the answer is a 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `/api/ready` waits for the database before answering 503.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -101,6 +105,13 @@ fn api_routes(pool: Pool) -> Router<AppState> {
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::Unavailable(format!("request took longer than {REQUEST_TIMEOUT:?}"))
+                }))
+                .timeout(REQUEST_TIMEOUT),
+        )
         .with_state(pool)
 }
 
@@ -162,7 +173,7 @@ async fn list_persons(
     State(pool): State<Pool>,
     uri: Uri,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Page>, ApiError> {
     let Query(pairs) = query.map_err(|err| ApiError::Malformed(err.body_text()))?;
     let list = ListQuery::parse(&pairs).map_err(ApiError::Invalid)?;
 
@@ -172,12 +183,21 @@ async fn list_persons(
     }
 
     let path = uri.path();
-    Ok(Json(json!({
-        "count": count,
-        "next": list.page_link(path, &pairs, count, list.page + 1),
-        "previous": list.page_link(path, &pairs, count, list.page - 1),
-        "results": results,
-    })))
+    Ok(Json(Page {
+        count,
+        next: list.page_link(path, &pairs, count, list.page + 1),
+        previous: list.page_link(path, &pairs, count, list.page - 1),
+        results,
+    }))
+}
+
+/// One page of a list: the total, relative links to the neighbouring pages, the rows.
+#[derive(Debug, serde::Serialize)]
+pub struct Page {
+    pub count: u64,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<person::Person>,
 }
 
 async fn create_person(
@@ -248,6 +268,9 @@ async fn delete_person(
 fn person_id(id: Result<Path<String>, PathRejection>) -> Result<u64, ApiError> {
     let not_found = || ApiError::NotFound("No person with this id.".to_owned());
     let Path(raw) = id.map_err(|_| not_found())?;
+    if raw.is_empty() || !raw.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(not_found());
+    }
     raw.parse::<u64>()
         .ok()
         .filter(|id| *id > 0)

@@ -47,8 +47,6 @@ pub enum MigrateError {
     LockTimeout(Duration),
     #[error("migration {version} ({name}) was changed after it was applied (checksum differs)")]
     Changed { version: u32, name: &'static str },
-    #[error("database schema is at version {found}, newer than this binary's {known}")]
-    TooNew { found: u32, known: u32 },
     #[error("migration {version} ({name}) failed: {cause}")]
     Failed {
         version: u32,
@@ -63,7 +61,9 @@ pub enum MigrateError {
 ///
 /// Holds `GET_LOCK('capstan_migrate:<database>')` for the whole run, so instances starting
 /// together apply each migration exactly once: the second one waits, then finds nothing to do.
-/// A migration whose checksum changed since it was applied is an error, not a silent skip.
+/// A migration whose checksum changed since it was applied is an error, not a silent skip. A
+/// schema newer than this binary (after a rollback) is used as it is, with a warning: migrations
+/// must therefore stay backward compatible (add columns and tables; never drop or rename).
 pub async fn apply(pool: &Pool, database: &str) -> Result<usize, MigrateError> {
     let mut conn = pool.get_conn().await?;
     let lock = lock_name(database);
@@ -90,11 +90,14 @@ async fn apply_locked(conn: &mut mysql_async::Conn) -> Result<usize, MigrateErro
         .query("SELECT version, checksum FROM schema_migrations ORDER BY version")
         .await?;
     let known = latest_version();
-    if let Some((found, _)) = done.iter().find(|(version, _)| *version > known) {
-        return Err(MigrateError::TooNew {
-            found: *found,
-            known,
-        });
+    if let Some((found, _)) = done.iter().rev().find(|(version, _)| *version > known) {
+        // A rollback runs an older binary on a schema a newer one migrated. Migrations are
+        // written to stay backward compatible (add, never drop or rename) so this works.
+        tracing::warn!(
+            schema_version = found,
+            binary_version = known,
+            "database schema is newer than this binary; running on it unchanged"
+        );
     }
 
     let mut count = 0;

@@ -4,8 +4,9 @@
 //! Built for zero-downtime redeploys, where the container behind the upstream's name is swapped:
 //! no connection is ever reused (a pooled one could point at the old container), so each request
 //! resolves the name again; and a request whose connection could not be opened (refused,
-//! unresolvable, connect timeout: nothing was sent) is retried for up to [`RETRY_FOR`]. When the
-//! upstream stays unreachable the client gets a JSON 502.
+//! unresolvable, connect timeout: nothing was sent) is retried for up to [`RETRY_FOR`], as is an
+//! idempotent request whose connection broke before any answer. When the upstream stays
+//! unreachable the client gets a JSON 502.
 //!
 //! Request bodies are buffered (up to [`BODY_LIMIT`]) so they can be sent again on a retry;
 //! answers are streamed. Imports nothing else of the app.
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -99,7 +100,7 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Respo
             .await;
         match attempt {
             Ok(upstream) => break upstream,
-            Err(err) if err.is_connect() && Instant::now() + pause < deadline => {
+            Err(err) if retryable(&parts.method, &err) && Instant::now() + pause < deadline => {
                 tracing::debug!(url = %target, error = %err, "upstream not accepting yet; retrying");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(500));
@@ -132,6 +133,20 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Respo
             &format!("Invalid answer from upstream: {err}."),
         )
     })
+}
+
+/// A request may be sent again when its connection could not be opened (nothing was sent), or
+/// when it is idempotent and the connection broke before any answer (an upstream that stopped
+/// accepting while the connection waited in its backlog resets it).
+fn retryable(method: &Method, err: &reqwest::Error) -> bool {
+    if err.is_connect() {
+        return true;
+    }
+    let idempotent = matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    );
+    idempotent && err.is_request() && !err.is_timeout() && err.status().is_none()
 }
 
 fn error(status: StatusCode, detail: &str) -> Response {

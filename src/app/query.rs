@@ -199,5 +199,4 @@ pub fn escape_like(term: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "query_tests.rs"]
 mod tests;

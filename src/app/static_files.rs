@@ -115,6 +115,18 @@ async fn etag(request: Request, next: Next) -> Response {
         return not_modified;
     }
     response.headers_mut().insert(header::ETAG, value);
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_html {
+        // Pages name the current assets: always revalidate them so a redeploy shows at once.
+        let no_cache = HeaderValue::from_static("no-cache");
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, no_cache);
+    }
     response
 }
 

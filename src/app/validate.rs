@@ -231,5 +231,4 @@ pub fn date_of_birth(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
 }
 
 #[cfg(test)]
-#[path = "validate_tests.rs"]
 mod tests;

@@ -53,7 +53,6 @@ pub fn options(global: &Global) -> Options {
         stack_file: global.stack_file.clone(),
         project: global.project.clone(),
         port: global.port,
-        data_dir: None,
     }
 }
 

@@ -27,6 +27,26 @@ impl Engine {
         }
     }
 
+    /// The id and labels of the image named `name`, or `None` when the engine does not have it.
+    pub async fn image_labels(
+        &self,
+        name: &str,
+    ) -> Result<Option<(String, HashMap<String, String>)>, EngineError> {
+        match self.docker.inspect_image(name).await {
+            Ok(image) => {
+                let labels = image.config.and_then(|c| c.labels).unwrap_or_default();
+                Ok(image.id.map(|id| (id, labels)))
+            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(source) => Err(EngineError::Api {
+                what: format!("inspect image {name}"),
+                source,
+            }),
+        }
+    }
+
     /// Pulls `name` from its registry, giving up after `timeout`.
     pub async fn pull(&self, name: &str, timeout: Duration) -> Result<(), EngineError> {
         let (repo, tag) = name.rsplit_once(':').unwrap_or((name, "latest"));

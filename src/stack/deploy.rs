@@ -118,7 +118,12 @@ async fn bring_up(
                 Ok(())
             }
             Err(not_ready) => Err(fail(
-                stack, spec, service, current, &not_ready, &step, started, progress,
+                stack,
+                (service, spec),
+                current,
+                &not_ready,
+                (&step, started),
+                progress,
             )
             .await),
         };
@@ -142,7 +147,12 @@ async fn bring_up(
         Err(not_ready) => {
             remember(stack, service, image_id, "failed", &not_ready.to_string());
             Err(fail(
-                stack, spec, service, &container, &not_ready, &step, started, progress,
+                stack,
+                (service, spec),
+                &container,
+                &not_ready,
+                (&step, started),
+                progress,
             )
             .await)
         }
@@ -207,7 +217,12 @@ pub async fn redeploy(
     if let Some(not_ready) = not_ready {
         remember(stack, service, &image_id, "failed", &not_ready.to_string());
         let err = fail(
-            stack, spec, service, &container, &not_ready, &step, started, progress,
+            stack,
+            (service, spec),
+            &container,
+            &not_ready,
+            (&step, started),
+            progress,
         )
         .await;
         stack
@@ -412,15 +427,12 @@ async fn create_and_start(
 }
 
 /// Reports a readiness failure: the step, the container's last log lines, one error.
-#[allow(clippy::too_many_arguments)]
 async fn fail(
     stack: &Stack,
-    spec: &ServiceSpec,
-    service: &str,
+    (service, spec): (&str, &ServiceSpec),
     container: &ContainerInfo,
     not_ready: &crate::probe::NotReady,
-    step: &str,
-    started: Instant,
+    (step, started): (&str, Instant),
     progress: &dyn Progress,
 ) -> anyhow::Error {
     let checked = ready::describe(stack, spec, container);

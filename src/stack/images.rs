@@ -10,7 +10,7 @@ use include_dir::{Dir, include_dir};
 use tokio::io::AsyncBufReadExt;
 
 use super::{Progress, ServiceSpec, Stack, StepState};
-use crate::engine::{ArchiveFile, labels, tar_archive};
+use crate::engine::{ArchiveFile, CONTEXT_LABEL, labels, tar_archive};
 
 /// The web frontend, embedded so an installed binary can build the frontend image anywhere.
 static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/assets/web");
@@ -195,10 +195,24 @@ pub async fn service_image(
     progress.step(&step, StepState::Running, Duration::ZERO, None);
     let context = build_context(build, dockerfile)?;
     let size = context.len();
+    let digest = context_digest(&context);
     let tag = stack.image_tag(service);
+
+    // The same context builds the same image: reuse it. This keeps `up` idempotent even where
+    // the engine's build cache would answer with a different image for the same steps.
+    if let Some((id, image_labels)) = stack.engine.image_labels(&tag).await?
+        && image_labels.get(CONTEXT_LABEL) == Some(&digest)
+    {
+        let detail = format!("{} (unchanged)", short_id(&id));
+        progress.step(&step, StepState::Ok, started.elapsed(), Some(detail));
+        return Ok(id);
+    }
+
+    let mut image_labels = labels(stack.name(), Some(service));
+    image_labels.insert(CONTEXT_LABEL.to_string(), digest);
     let result = stack
         .engine
-        .build(&tag, labels(stack.name(), Some(service)), context, |line| {
+        .build(&tag, image_labels, context, |line| {
             if !line.0.starts_with(" --->") {
                 progress.line(format!("{service}: {}", line.0));
             }
@@ -207,7 +221,7 @@ pub async fn service_image(
     match result {
         Ok(id) => {
             let detail = format!("{} ({} MB context)", short_id(&id), size / 1_000_000);
-            progress.step(&step, StepState::Ok, started.elapsed(), Some(detail));
+            progress.step(&step, StepState::Changed, started.elapsed(), Some(detail));
             Ok(id)
         }
         Err(err) => {
@@ -220,6 +234,14 @@ pub async fn service_image(
             Err(err).with_context(|| format!("failed to build the image of service `{service}`"))
         }
     }
+}
+
+/// A hex digest of a build context (its tar bytes are deterministic: fixed times and owners).
+fn context_digest(context: &[u8]) -> String {
+    use sha2::Digest;
+
+    let digest = sha2::Sha256::digest(context);
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// The tar context: the Dockerfile, the running capstan binary and, for the frontend, `web/`.

@@ -98,8 +98,12 @@ impl TestStack {
             stack_file: self.stack_file.clone(),
             project: Some(self.project.clone()),
             port: self.stack_file.is_none().then_some(self.port),
-            data_dir: Some(self.data.path().join("capstan")),
         }
+    }
+
+    /// The data directory the binary uses for this stack (under its `XDG_DATA_HOME`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.data.path().join("capstan")
     }
 
     /// The engine's name of the stack's data volume (the default stack's `data`).
@@ -169,17 +173,24 @@ impl Drop for TestStack {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        // Images built for the test carry its labels; remove them so tests leave nothing.
-        for service in ["api", "frontend", "web"] {
-            let _ = std::process::Command::new("docker")
-                .args([
-                    "image",
-                    "rm",
-                    &format!("capstan-{}-{service}:latest", self.project),
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+        // Images built for the test carry its label; remove them so tests leave nothing.
+        let label = format!("label=dev.capstan.stack={}", self.project);
+        let listed = std::process::Command::new("docker")
+            .args(["image", "ls", "--quiet", "--no-trunc", "--filter", &label])
+            .output();
+        if let Ok(listed) = listed {
+            let ids = String::from_utf8_lossy(&listed.stdout).into_owned();
+            let mut ids: Vec<&str> = ids.lines().collect();
+            ids.sort();
+            ids.dedup();
+            if !ids.is_empty() {
+                let _ = std::process::Command::new("docker")
+                    .args(["image", "rm", "--force"])
+                    .args(&ids)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
         }
     }
 }
