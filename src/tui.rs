@@ -46,6 +46,7 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
             "the dashboard needs a terminal; for scripts use a subcommand such as `capstan status`"
         );
     }
+    let started = std::time::Instant::now();
     let settings_path = crate::config::Paths::discover()?
         .config
         .join(settings::FILE_NAME);
@@ -70,6 +71,8 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
     let _sources = event::spawn_sources(tx, ops_rx);
 
     let mut guard = terminal::TerminalGuard::enter()?;
+    let setup_ms = started.elapsed().as_millis();
+    tracing::info!(setup_ms, "terminal ready; the first frame follows");
     #[cfg(debug_assertions)]
     debug_panic_seam();
     let dispatch = |action| runner.dispatch(action);

@@ -113,6 +113,9 @@ where
             last_frame = Instant::now();
             pending = false;
             frames += 1;
+            if frames == 1 {
+                tracing::info!("first frame drawn");
+            }
         }
 
         let msg = if pending {
