@@ -25,7 +25,6 @@ impl Runner {
             stack_file: global.stack_file.clone(),
             project: global.project.clone(),
             port: global.port,
-            ..stack::Options::default()
         };
         let task = tokio::spawn(serve(options, events, rx));
         Runner { actions, task }
