@@ -199,3 +199,34 @@ fn stats_popup_shows_each_service_over_time_at_80x24() {
     );
     insta::assert_snapshot!("stats_80x24", screen);
 }
+
+#[test]
+fn tiny_terminals_draw_without_panicking() {
+    let mut app = running_app();
+    for n in 0..50 {
+        log(&mut app, "db", &format!("line {n}"));
+    }
+    job(
+        &mut app,
+        1,
+        JobUpdate::Started {
+            title: "redeploy api".to_string(),
+        },
+    );
+    step(&mut app, 1, "build image", JobState::Running, 100);
+    app.update(Msg::Ops(Event::Ready(ReadySample {
+        at: t0(),
+        latency: None,
+        error: Some("refused".to_string()),
+    })));
+
+    for (width, height) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23)] {
+        for popup in [None, Some('?'), Some('s'), Some('e')] {
+            if let Some(c) = popup {
+                key(&mut app, KeyCode::Char(c));
+            }
+            render(&app, width, height);
+            key(&mut app, KeyCode::Esc);
+        }
+    }
+}
