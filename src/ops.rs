@@ -1,11 +1,123 @@
 //! Long-running work as tasks that report progress and results as [`Event`]s on one channel.
 //!
 //! The dashboard and the plain CLI are two renderers of the same events. Nothing here draws or
-//! prints; nothing here imports `tui` or `cli`.
+//! prints; nothing here imports `tui` or `cli`. A caller loads a [`Context`] once, then runs
+//! jobs ([`up`], [`down`], [`redeploy`], [`rollback`]) and spawns the [`watch`]ers.
 
 mod event;
+mod job;
+mod watch;
+
+use std::sync::Arc;
+
+use crate::stack::{self, Stack};
 
 pub use event::{
     Event, EventSender, Health, JobEvent, JobId, JobState, JobUpdate, LogLine, LogStream,
     ReadySample, ServiceView, StatsSample,
 };
+pub use job::Job;
+pub use watch::{Watcher, watch};
+
+/// A loaded stack on a connected engine: what every job and watcher works on.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub stack: Arc<Stack>,
+}
+
+impl Context {
+    /// Loads the stack file (embedded or `options.stack_file`) with its overrides and connects
+    /// to the local engine.
+    pub async fn load(options: &stack::Options) -> anyhow::Result<Context> {
+        Ok(Context {
+            stack: Arc::new(Stack::load(options).await?),
+        })
+    }
+
+    /// Like [`Context::load`], with secrets and history under `data` instead of the platform
+    /// data directory.
+    pub async fn load_in(
+        options: &stack::Options,
+        data: std::path::PathBuf,
+    ) -> anyhow::Result<Context> {
+        Ok(Context {
+            stack: Arc::new(Stack::load_in(options, data).await?),
+        })
+    }
+}
+
+/// Builds images and starts the stack, each service once its dependencies are ready.
+pub async fn up(ctx: &Context, events: &EventSender) -> anyhow::Result<()> {
+    let job = Job::start(events, format!("up {}", ctx.stack.name()));
+    job.finish(stack::up(&ctx.stack, &job).await, "all services ready")
+}
+
+/// Removes the stack's containers and network; with `volumes`, its data volumes too.
+pub async fn down(ctx: &Context, volumes: bool, events: &EventSender) -> anyhow::Result<()> {
+    let job = Job::start(events, format!("down {}", ctx.stack.name()));
+    job.finish(
+        stack::down(&ctx.stack, volumes, &job).await,
+        "stack removed",
+    )
+}
+
+/// Rebuilds `service` and swaps in a new container once it is ready.
+pub async fn redeploy(ctx: &Context, service: &str, events: &EventSender) -> anyhow::Result<()> {
+    let job = Job::start(events, format!("redeploy {service}"));
+    job.finish(
+        stack::redeploy(&ctx.stack, service, None, &job).await,
+        "redeployed",
+    )
+}
+
+/// Returns `service` to the last image that deployed well.
+pub async fn rollback(ctx: &Context, service: &str, events: &EventSender) -> anyhow::Result<()> {
+    let job = Job::start(events, format!("rollback {service}"));
+    job.finish(
+        stack::rollback(&ctx.stack, service, &job).await,
+        "rolled back",
+    )
+}
+
+/// Each service in bring-up order: its container's state and a fresh readiness check.
+pub async fn status(ctx: &Context) -> anyhow::Result<Vec<ServiceView>> {
+    watch::snapshot(&ctx.stack).await
+}
+
+/// The output of `service`'s newest container: the last `tail` lines, then new ones while
+/// `follow` (until that container stops).
+pub async fn log_stream(
+    ctx: &Context,
+    service: &str,
+    tail: u64,
+    follow: bool,
+) -> anyhow::Result<futures::stream::BoxStream<'static, LogLine>> {
+    use futures::StreamExt;
+
+    ctx.stack.service(service)?;
+    let containers = ctx.stack.containers_of(service).await?;
+    let newest = containers.iter().find(|c| c.running).or(containers.first());
+    let Some(container) = newest else {
+        anyhow::bail!("service `{service}` has no container: run `capstan up` first");
+    };
+    let service = service.to_string();
+    let stream = ctx.stack.engine.logs(&container.id, Some(tail), follow);
+    Ok(stream
+        .filter_map(move |item| {
+            let service = service.clone();
+            async move {
+                let chunk = item.ok()?;
+                Some(LogLine {
+                    service,
+                    timestamp: chunk.timestamp,
+                    stream: if chunk.stderr {
+                        LogStream::Stderr
+                    } else {
+                        LogStream::Stdout
+                    },
+                    bytes: chunk.bytes,
+                })
+            }
+        })
+        .boxed())
+}

@@ -1,8 +1,17 @@
 //! `up`, `down`, `status`, `logs`, `redeploy`, `rollback`: the stack from the command line.
+//!
+//! Each runs the same `ops` job as the dashboard and renders its events as text lines with
+//! timings.
 
+use std::future::Future;
+use std::io::Write;
 use std::process::ExitCode;
 
+use futures::StreamExt;
+
 use super::Global;
+use crate::ops::{self, Context, Event, EventSender, Health, JobState, JobUpdate, LogStream};
+use crate::stack::Options;
 
 #[derive(Debug, clap::Args)]
 pub struct UpArgs {}
@@ -38,26 +47,198 @@ pub struct RollbackArgs {
     pub service: String,
 }
 
-pub async fn up(_global: &Global, _args: UpArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`up` is being built (issue 2)")
+/// The stack options the global flags give.
+pub fn options(global: &Global) -> Options {
+    Options {
+        stack_file: global.stack_file.clone(),
+        project: global.project.clone(),
+        port: global.port,
+    }
 }
 
-pub async fn down(_global: &Global, _args: DownArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`down` is being built (issue 2)")
+async fn context(global: &Global) -> anyhow::Result<Context> {
+    Context::load(&options(global)).await
 }
 
-pub async fn status(_global: &Global, _args: StatusArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`status` is being built (issue 2)")
+fn refuse_if_read_only(global: &Global, what: &str) -> anyhow::Result<()> {
+    if global.read_only {
+        anyhow::bail!("--read-only: refusing to {what}");
+    }
+    Ok(())
 }
 
-pub async fn logs(_global: &Global, _args: LogsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`logs` is being built (issue 2)")
+pub async fn up(global: &Global, _args: UpArgs) -> anyhow::Result<ExitCode> {
+    refuse_if_read_only(global, "bring the stack up")?;
+    let ctx = context(global).await?;
+    render(|events| async move { ops::up(&ctx, &events).await }).await
 }
 
-pub async fn redeploy(_global: &Global, _args: RedeployArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`redeploy` is being built (issue 2)")
+pub async fn down(global: &Global, args: DownArgs) -> anyhow::Result<ExitCode> {
+    refuse_if_read_only(global, "take the stack down")?;
+    let ctx = context(global).await?;
+    render(|events| async move { ops::down(&ctx, args.volumes, &events).await }).await
 }
 
-pub async fn rollback(_global: &Global, _args: RollbackArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`rollback` is being built")
+pub async fn redeploy(global: &Global, args: RedeployArgs) -> anyhow::Result<ExitCode> {
+    refuse_if_read_only(global, "redeploy")?;
+    let ctx = context(global).await?;
+    render(|events| async move { ops::redeploy(&ctx, &args.service, &events).await }).await
+}
+
+pub async fn rollback(global: &Global, args: RollbackArgs) -> anyhow::Result<ExitCode> {
+    refuse_if_read_only(global, "roll back")?;
+    let ctx = context(global).await?;
+    render(|events| async move { ops::rollback(&ctx, &args.service, &events).await }).await
+}
+
+pub async fn status(global: &Global, _args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let ctx = context(global).await?;
+    let views = ops::status(&ctx).await?;
+
+    if global.json {
+        let rows: Vec<serde_json::Value> = views
+            .iter()
+            .map(|v| {
+                let (health, reason) = match &v.health {
+                    Health::Unknown => ("unknown", None),
+                    Health::Starting => ("starting", None),
+                    Health::Healthy => ("healthy", None),
+                    Health::Unhealthy(reason) => ("unhealthy", Some(reason.clone())),
+                };
+                serde_json::json!({
+                    "name": v.name,
+                    "state": v.state,
+                    "health": health,
+                    "health_error": reason,
+                    "started_at": v.started_at,
+                    "image": v.image,
+                    "port": v.port,
+                    "container_id": v.container_id,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&serde_json::json!({
+            "stack": ctx.stack.name(),
+            "services": rows,
+        }))?;
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    println!(
+        "{:<10} {:<9} {:<10} {:<9} {:<6} IMAGE",
+        "SERVICE", "STATE", "HEALTH", "UPTIME", "PORT"
+    );
+    let now = chrono::Utc::now();
+    for v in &views {
+        let health = match &v.health {
+            Health::Unknown => "-".to_string(),
+            Health::Starting => "starting".to_string(),
+            Health::Healthy => "healthy".to_string(),
+            Health::Unhealthy(_) => "unhealthy".to_string(),
+        };
+        let uptime = v
+            .started_at
+            .map_or_else(|| "-".into(), |at| human(now - at));
+        let port = v.port.map_or_else(|| "-".into(), |p| p.to_string());
+        println!(
+            "{:<10} {:<9} {:<10} {:<9} {:<6} {}",
+            v.name, v.state, health, uptime, port, v.image
+        );
+        if let Health::Unhealthy(reason) = &v.health {
+            println!("{:<10} ! {reason}", "");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn logs(global: &Global, args: LogsArgs) -> anyhow::Result<ExitCode> {
+    let ctx = context(global).await?;
+    let mut stream = ops::log_stream(&ctx, &args.service, args.tail, args.follow).await?;
+
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    while let Some(line) = stream.next().await {
+        let out: &mut dyn Write = match line.stream {
+            LogStream::Stdout => &mut stdout,
+            LogStream::Stderr => &mut stderr,
+        };
+        out.write_all(&line.bytes)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a job, printing its events as they come; its result decides the exit code.
+async fn render<F, Fut>(job: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(EventSender) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let (events, mut receiver) = EventSender::channel();
+    let printer = tokio::spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            print_event(&event);
+        }
+    });
+
+    let result = job(events).await;
+    let _ = printer.await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Prints one event; a closed stdout (`| head`) is not worth a panic mid-job.
+fn print_event(event: &Event) {
+    let mut out = std::io::stdout().lock();
+    let _ = match event {
+        Event::Job(job) => match &job.update {
+            JobUpdate::Started { title } => writeln!(out, "==> {title}"),
+            JobUpdate::Step {
+                name,
+                state,
+                elapsed,
+                detail,
+            } => {
+                let mark = match state {
+                    JobState::Waiting => "wait",
+                    JobState::Running => "....",
+                    JobState::Ok => " ok ",
+                    JobState::Changed => "done",
+                    JobState::Skipped => "skip",
+                    JobState::Failed => "FAIL",
+                };
+                let time = if *state == JobState::Running {
+                    String::new()
+                } else {
+                    format!(" ({:.1}s)", elapsed.as_secs_f64())
+                };
+                let detail = detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default();
+                writeln!(out, "[{mark}] {name}{time}{detail}")
+            }
+            JobUpdate::Line(line) => writeln!(out, "       {line}"),
+            JobUpdate::Finished { state, summary } => {
+                let word = if *state == JobState::Failed {
+                    "failed"
+                } else {
+                    "ok"
+                };
+                writeln!(out, "==> {word}: {summary}")
+            }
+        },
+        Event::Warning(text) => writeln!(std::io::stderr(), "capstan: warning: {text}"),
+        _ => Ok(()),
+    };
+}
+
+fn human(duration: chrono::TimeDelta) -> String {
+    let secs = duration.num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m{}s", secs / 60, secs % 60),
+        3600..86400 => format!("{}h{}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d{}h", secs / 86400, secs % 86400 / 3600),
+    }
 }

@@ -1,0 +1,148 @@
+//! Networks and volumes of a stack.
+
+use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
+use bollard::query_parameters::{ListNetworksOptions, RemoveVolumeOptions};
+
+use super::{Engine, EngineError, is_ours, labels, stack_filter};
+
+impl Engine {
+    /// Creates the stack's bridge network unless it exists; true when it was created.
+    ///
+    /// A network of that name without the stack's label is refused, not reused.
+    pub async fn ensure_network(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_network(name, None).await {
+            Ok(network) if is_ours(network.labels.as_ref(), stack) => return Ok(false),
+            Ok(_) => {
+                return Err(EngineError::NotOurs {
+                    what: format!("network {name}"),
+                    stack: stack.into(),
+                });
+            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {}
+            Err(source) => {
+                return Err(EngineError::Api {
+                    what: format!("inspect network {name}"),
+                    source,
+                });
+            }
+        }
+
+        let request = NetworkCreateRequest {
+            name: name.to_string(),
+            driver: Some("bridge".to_string()),
+            labels: Some(labels(stack, None)),
+            ..Default::default()
+        };
+        self.docker
+            .create_network(request)
+            .await
+            .map_err(EngineError::api(format!("create network {name}")))?;
+        Ok(true)
+    }
+
+    /// Removes the stack's networks; returns their names.
+    pub async fn remove_networks(&self, stack: &str) -> Result<Vec<String>, EngineError> {
+        let options = ListNetworksOptions {
+            filters: Some(stack_filter(stack)),
+        };
+        let networks = self
+            .docker
+            .list_networks(Some(options))
+            .await
+            .map_err(EngineError::api(format!("list networks of stack {stack}")))?;
+
+        let mut removed = Vec::new();
+        for network in networks {
+            let Some(name) = network.name else { continue };
+            if !is_ours(network.labels.as_ref(), stack) {
+                continue;
+            }
+            self.docker
+                .remove_network(&name)
+                .await
+                .map_err(EngineError::api(format!("remove network {name}")))?;
+            removed.push(name);
+        }
+        Ok(removed)
+    }
+
+    /// Creates a named volume of the stack unless it exists; true when it was created.
+    pub async fn ensure_volume(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_volume(name).await {
+            Ok(volume) if is_ours(Some(&volume.labels), stack) => return Ok(false),
+            Ok(_) => {
+                return Err(EngineError::NotOurs {
+                    what: format!("volume {name}"),
+                    stack: stack.into(),
+                });
+            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {}
+            Err(source) => {
+                return Err(EngineError::Api {
+                    what: format!("inspect volume {name}"),
+                    source,
+                });
+            }
+        }
+
+        let request = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            labels: Some(labels(stack, None)),
+            ..Default::default()
+        };
+        self.docker
+            .create_volume(request)
+            .await
+            .map_err(EngineError::api(format!("create volume {name}")))?;
+        Ok(true)
+    }
+
+    /// True when a volume of that name exists (whoever made it).
+    pub async fn volume_exists(&self, name: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_volume(name).await {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(source) => Err(EngineError::Api {
+                what: format!("inspect volume {name}"),
+                source,
+            }),
+        }
+    }
+
+    /// Removes a volume of the stack; false when there was none. Refuses a volume without the
+    /// stack's label.
+    pub async fn remove_volume(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_volume(name).await {
+            Ok(volume) if is_ours(Some(&volume.labels), stack) => {}
+            Ok(_) => {
+                return Err(EngineError::NotOurs {
+                    what: format!("volume {name}"),
+                    stack: stack.into(),
+                });
+            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {
+                return Ok(false);
+            }
+            Err(source) => {
+                return Err(EngineError::Api {
+                    what: format!("inspect volume {name}"),
+                    source,
+                });
+            }
+        }
+
+        self.docker
+            .remove_volume(name, None::<RemoveVolumeOptions>)
+            .await
+            .map_err(EngineError::api(format!("remove volume {name}")))?;
+        Ok(true)
+    }
+}

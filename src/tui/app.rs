@@ -1,0 +1,574 @@
+//! The dashboard's state and how every incoming message changes it.
+//!
+//! [`App::update`] is the one place state changes: keys, mouse, resize, ticks and `ops` events
+//! all arrive as a [`Msg`]. It returns an [`Action`] when the user asked for work; it never
+//! starts that work itself. Must not import the runner, the terminal, or any I/O.
+
+mod command_line;
+mod jobs;
+mod log_view;
+
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+pub use jobs::{Job, Jobs};
+pub use log_view::{Direction, LogView, plain_text};
+
+use super::action::Action;
+use super::input::{self, Command, Keymap, View};
+use super::theme::Theme;
+use crate::logs::{Budget, LogBuffer};
+use crate::ops::{Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample};
+
+/// How many `/api/ready` samples are kept (a sample a second: five minutes).
+const READY_SAMPLES_KEPT: usize = 300;
+/// How many status messages are kept as history.
+const HISTORY_KEPT: usize = 100;
+/// How many resource samples are kept per service.
+const STATS_KEPT: usize = 300;
+/// The narrowest services table that also shows CPU and memory columns.
+pub(crate) const STATS_MIN_WIDTH: u16 = 110;
+/// Lines the mouse wheel scrolls the log pane by.
+const WHEEL_LINES: usize = 3;
+
+/// Everything that can change the dashboard's state, on one channel.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The slow tick: the clock moved on (uptimes change).
+    Tick(DateTime<Utc>),
+    Ops(Event),
+}
+
+/// Which pane keys go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Services,
+    Logs,
+}
+
+/// A window over the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    /// The keys of the view that was focused when `?` was pressed.
+    Help(View),
+    /// The history of results and warnings, newest first.
+    Events,
+    /// Resource use of each service over the last minutes.
+    Stats,
+    /// A destructive step waiting for `y`.
+    Confirm { question: String, on_yes: Confirmed },
+}
+
+/// What `y` does in a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    Action(Action),
+    /// Quit although a job is still running.
+    Quit,
+}
+
+/// How the status line colours a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Ok,
+    Error,
+}
+
+/// One result or notice for the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How the dashboard was started.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The stack's name, shown in the title.
+    pub project: String,
+    /// Refuse every action that changes something.
+    pub read_only: bool,
+    pub theme: Theme,
+    /// The user's key overrides.
+    pub keymap: Keymap,
+    /// The log budget of each service.
+    pub budget: Budget,
+    /// The clock's first reading.
+    pub now: DateTime<Utc>,
+}
+
+/// The dashboard's whole state. Views draw it; only [`App::update`] changes it.
+#[derive(Debug)]
+pub struct App {
+    pub(crate) options: Options,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) services: Vec<ServiceView>,
+    pub(crate) selected: usize,
+    pub(crate) focus: Focus,
+    pub(crate) popup: Option<Popup>,
+    pub(crate) ready: VecDeque<ReadySample>,
+    pub(crate) last_ready_error: Option<(DateTime<Utc>, String)>,
+    // Known shortcoming: one buffer per service, each with its own budget, and no merged view of
+    // all services. The `logs` branch adds `crate::logs::LogStore` (a total budget, a merged
+    // view by timestamp, level filters, ANSI colours); switch to it once that branch is merged.
+    pub(crate) logs: HashMap<String, LogBuffer>,
+    pub(crate) stats: HashMap<String, VecDeque<StatsSample>>,
+    pub(crate) log_view: LogView,
+    pub(crate) jobs: Jobs,
+    pub(crate) status: Option<Status>,
+    pub(crate) history: VecDeque<Status>,
+    /// The action handed to the runner whose job has not started yet; no second one meanwhile.
+    pub(crate) awaiting_job: Option<String>,
+    /// The `:` prompt's text while it is open.
+    pub(crate) command_line: Option<String>,
+    pub(crate) quit: bool,
+    dirty: bool,
+    /// Where the last frame drew the services table and the log pane, for the mouse and paging.
+    pub(crate) services_area: Cell<Rect>,
+    pub(crate) logs_area: Cell<Rect>,
+}
+
+impl App {
+    pub fn new(options: Options) -> App {
+        App {
+            now: options.now,
+            options,
+            services: Vec::new(),
+            selected: 0,
+            focus: Focus::Services,
+            popup: None,
+            ready: VecDeque::new(),
+            last_ready_error: None,
+            logs: HashMap::new(),
+            stats: HashMap::new(),
+            log_view: LogView::default(),
+            jobs: Jobs::default(),
+            status: None,
+            history: VecDeque::new(),
+            awaiting_job: None,
+            command_line: None,
+            quit: false,
+            dirty: true,
+            services_area: Cell::new(Rect::default()),
+            logs_area: Cell::new(Rect::default()),
+        }
+    }
+
+    /// Applies one message; returns the work the user asked for, if any.
+    pub fn update(&mut self, msg: Msg) -> Option<Action> {
+        if let Msg::Ops(event) = msg {
+            // Events that change nothing on screen (another service's log line, stats while
+            // the table is too narrow to show them) cost no frame.
+            self.dirty |= self.on_event(event);
+            return None;
+        }
+
+        self.dirty = true;
+        match msg {
+            Msg::Key(key) => self.on_key(key),
+            Msg::Mouse(mouse) => {
+                self.on_mouse(mouse);
+                None
+            }
+            Msg::Resize(..) => None,
+            Msg::Tick(now) => {
+                self.now = now;
+                None
+            }
+            Msg::Ops(_) => None,
+        }
+    }
+
+    /// True once the user asked to quit.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// True when state changed since the last call: the screen needs a redraw.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// The service the table has selected.
+    pub fn selected_service(&self) -> Option<&ServiceView> {
+        self.services.get(self.selected)
+    }
+
+    /// The status line's current message.
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+
+    /// The log buffer of the selected service.
+    pub(crate) fn selected_logs(&self) -> Option<&LogBuffer> {
+        self.selected_service()
+            .and_then(|service| self.logs.get(&service.name))
+    }
+
+    /// The view whose keys apply now.
+    pub fn view(&self) -> View {
+        match (&self.popup, self.focus) {
+            (Some(Popup::Help(_)), _) => View::Help,
+            (Some(Popup::Events), _) => View::Events,
+            (Some(Popup::Stats), _) => View::Stats,
+            (Some(Popup::Confirm { .. }), _) => View::Confirm,
+            (None, Focus::Services) => View::Services,
+            (None, Focus::Logs) => View::Logs,
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
+        if self.command_line.is_some() {
+            return self.on_command_line_key(key);
+        }
+        if self.log_view.prompt.is_some() {
+            self.on_prompt_key(key);
+            return None;
+        }
+
+        let command = input::command(self.view(), key, &self.options.keymap)?;
+        self.on_command(command)
+    }
+
+    fn on_prompt_key(&mut self, key: KeyEvent) {
+        let Some(prompt) = self.log_view.prompt.as_mut() else {
+            return;
+        };
+        match key.code {
+            KeyCode::Char(c) => prompt.push(c),
+            KeyCode::Backspace => {
+                prompt.pop();
+            }
+            KeyCode::Esc => self.log_view.prompt = None,
+            KeyCode::Enter => {
+                let query = self.log_view.prompt.take().unwrap_or_default();
+                self.search(&query);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_command(&mut self, command: Command) -> Option<Action> {
+        match command {
+            Command::ForceQuit => self.quit = true,
+            Command::Quit => match self.jobs.running() {
+                Some(job) => {
+                    let question = format!(
+                        "{} is still running. Quit anyway? The dashboard stops watching it and \
+                         the job is cut short where it stands.",
+                        job.title
+                    );
+                    self.popup = Some(Popup::Confirm {
+                        question,
+                        on_yes: Confirmed::Quit,
+                    });
+                }
+                None => self.quit = true,
+            },
+            Command::Help => self.popup = Some(Popup::Help(self.view())),
+            Command::Close => self.popup = None,
+            Command::SelectPrevious => self.select(self.selected.saturating_sub(1)),
+            Command::SelectNext => self.select(self.selected + 1),
+            Command::FocusLogs => self.focus = Focus::Logs,
+            Command::FocusServices => self.focus = Focus::Services,
+            Command::SwitchFocus => {
+                self.focus = match self.focus {
+                    Focus::Services => Focus::Logs,
+                    Focus::Logs => Focus::Services,
+                }
+            }
+            Command::Up => return self.request(Action::Up),
+            Command::Redeploy => {
+                let Some(service) = self.selected_service() else {
+                    self.set_status(StatusKind::Error, "redeploy: no service selected");
+                    return None;
+                };
+                let service = service.name.clone();
+                return self.request(Action::Redeploy { service });
+            }
+            Command::Down => self.ask_to_confirm(Action::Down { volumes: false }),
+            Command::CommandLine => self.command_line = Some(String::new()),
+            Command::Confirm => match self.popup.take() {
+                Some(Popup::Confirm {
+                    on_yes: Confirmed::Action(action),
+                    ..
+                }) => return self.request(action),
+                Some(Popup::Confirm {
+                    on_yes: Confirmed::Quit,
+                    ..
+                }) => self.quit = true,
+                other => self.popup = other,
+            },
+            Command::ScrollUp => self.scroll_back(1),
+            Command::ScrollDown => self.log_view.scroll_forward(1),
+            Command::PageUp => self.scroll_back(self.page()),
+            Command::PageDown => self.log_view.scroll_forward(self.page()),
+            Command::Top => {
+                self.with_logs(|view, buffer| view.top(buffer));
+            }
+            Command::Bottom => self.log_view.bottom(),
+            Command::ToggleFollow => self.log_view.toggle_follow(),
+            Command::ToggleWrap => self.log_view.wrap = !self.log_view.wrap,
+            Command::ToggleTimestamps => self.log_view.timestamps = !self.log_view.timestamps,
+            Command::Events => self.popup = Some(Popup::Events),
+            Command::Stats => self.popup = Some(Popup::Stats),
+            Command::Search => self.log_view.prompt = Some(String::new()),
+            Command::NextMatch => self.jump_to_match(Direction::Older),
+            Command::PreviousMatch => self.jump_to_match(Direction::Newer),
+        }
+        None
+    }
+
+    /// Opens a confirmation naming what `action` will do, unless read-only mode refuses it.
+    fn ask_to_confirm(&mut self, action: Action) {
+        if self.refuse_when_read_only(&action) {
+            return;
+        }
+        let project = &self.options.project;
+        let question = match &action {
+            Action::Down { volumes: false } => format!(
+                "Take stack {project} down? Its containers and network are removed; the data \
+                 volume is kept."
+            ),
+            Action::Down { volumes: true } => format!(
+                "Take stack {project} down AND delete its data volume? Every stored person is \
+                 lost."
+            ),
+            Action::Rollback { service } => format!(
+                "Roll {service} back to the last image that deployed well? Its current \
+                 container is replaced."
+            ),
+            other => format!("{}?", other.describe()),
+        };
+        let on_yes = Confirmed::Action(action);
+        self.popup = Some(Popup::Confirm { question, on_yes });
+    }
+
+    /// Hands an action to the runner unless read-only mode or a running job forbids it.
+    fn request(&mut self, action: Action) -> Option<Action> {
+        if self.refuse_when_read_only(&action) {
+            return None;
+        }
+        if let Some(job) = self.jobs.running() {
+            let text = format!(
+                "{}: refused, {} is still running",
+                action.describe(),
+                job.title
+            );
+            self.set_status(StatusKind::Error, text);
+            return None;
+        }
+        if let Some(asked) = &self.awaiting_job {
+            let text = format!("{}: refused, {asked} is starting", action.describe());
+            self.set_status(StatusKind::Error, text);
+            return None;
+        }
+
+        self.awaiting_job = Some(action.describe());
+        self.set_status(
+            StatusKind::Info,
+            format!("{}: starting…", action.describe()),
+        );
+        Some(action)
+    }
+
+    fn refuse_when_read_only(&mut self, action: &Action) -> bool {
+        if self.options.read_only {
+            let text = format!("{}: refused, the dashboard is read-only", action.describe());
+            self.set_status(StatusKind::Error, text);
+        }
+        self.options.read_only
+    }
+
+    fn select(&mut self, index: usize) {
+        let index = index.min(self.services.len().saturating_sub(1));
+        if index != self.selected {
+            self.selected = index;
+            let old = std::mem::take(&mut self.log_view);
+            self.log_view = LogView {
+                query: old.query,
+                wrap: old.wrap,
+                timestamps: old.timestamps,
+                ..LogView::default()
+            };
+        }
+    }
+
+    fn page(&self) -> usize {
+        usize::from(self.logs_area.get().height.saturating_sub(2)).max(1)
+    }
+
+    fn scroll_back(&mut self, lines: usize) {
+        self.with_logs(|view, buffer| view.scroll_back(buffer, lines));
+    }
+
+    /// Runs `f` on the log view and the selected service's buffer, when there is one.
+    fn with_logs<R>(&mut self, f: impl FnOnce(&mut LogView, &LogBuffer) -> R) -> Option<R> {
+        let name = self.services.get(self.selected)?.name.as_str();
+        let buffer = self.logs.get(name)?;
+        Some(f(&mut self.log_view, buffer))
+    }
+
+    fn search(&mut self, query: &str) {
+        if query.is_empty() {
+            self.log_view.query = None;
+            return;
+        }
+        self.log_view.query = Some(query.to_lowercase());
+        let context = self.page() / 2;
+        let found = self.with_logs(|view, buffer| view.run_search(buffer, query, context));
+        if found != Some(true) {
+            self.set_status(StatusKind::Error, format!("no line matches \"{query}\""));
+        }
+    }
+
+    fn jump_to_match(&mut self, direction: Direction) {
+        let Some(query) = self.log_view.query.clone() else {
+            self.set_status(StatusKind::Info, "no search yet: press / to search");
+            return;
+        };
+        let context = self.page() / 2;
+        let found = self.with_logs(|view, buffer| view.next_match(buffer, direction, context));
+        if found != Some(true) {
+            let which = match direction {
+                Direction::Older => "older",
+                Direction::Newer => "newer",
+            };
+            self.set_status(
+                StatusKind::Info,
+                format!("no {which} line matches \"{query}\""),
+            );
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) {
+        if self.popup.is_some() {
+            return;
+        }
+        let at = Position::new(mouse.column, mouse.row);
+        let services = self.services_area.get();
+        let in_logs = self.logs_area.get().contains(at);
+        let in_services = services.contains(at);
+
+        match mouse.kind {
+            MouseEventKind::ScrollUp if in_logs => self.scroll_back(WHEEL_LINES),
+            MouseEventKind::ScrollDown if in_logs => self.log_view.scroll_forward(WHEEL_LINES),
+            MouseEventKind::ScrollUp if in_services => self.select(self.selected.saturating_sub(1)),
+            MouseEventKind::ScrollDown if in_services => self.select(self.selected + 1),
+            MouseEventKind::Down(MouseButton::Left) if in_logs => self.focus = Focus::Logs,
+            MouseEventKind::Down(MouseButton::Left) if in_services => {
+                self.focus = Focus::Services;
+                // The table's first two rows are its border and its header.
+                let row = mouse.row.saturating_sub(services.y + 2);
+                if mouse.row >= services.y + 2 && usize::from(row) < self.services.len() {
+                    self.select(usize::from(row));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies an `ops` event; returns whether the screen shows the change.
+    fn on_event(&mut self, event: Event) -> bool {
+        match event {
+            Event::Services(services) => {
+                self.set_services(services);
+                true
+            }
+            Event::Log(line) => {
+                let shown = self
+                    .selected_service()
+                    .is_some_and(|service| service.name == line.service);
+                let buffer = self
+                    .logs
+                    .entry(line.service.clone())
+                    .or_insert_with(|| LogBuffer::new(self.options.budget));
+                buffer.push(line);
+                if shown {
+                    self.log_view.on_line_added(buffer);
+                }
+                shown
+            }
+            Event::Ready(sample) => {
+                if let Some(error) = &sample.error {
+                    self.last_ready_error = Some((sample.at, error.clone()));
+                }
+                self.ready.push_back(sample);
+                if self.ready.len() > READY_SAMPLES_KEPT {
+                    self.ready.pop_front();
+                }
+                true
+            }
+            Event::Stats(sample) => {
+                let samples = self.stats.entry(sample.service.clone()).or_default();
+                samples.push_back(sample);
+                if samples.len() > STATS_KEPT {
+                    samples.pop_front();
+                }
+                self.popup == Some(Popup::Stats)
+                    || self.services_area.get().width >= STATS_MIN_WIDTH
+            }
+            Event::Warning(text) => {
+                // A failure to start work arrives as a warning instead of a job.
+                self.awaiting_job = None;
+                self.set_status(StatusKind::Error, text);
+                true
+            }
+            Event::Job(event) => {
+                if matches!(event.update, JobUpdate::Started { .. }) {
+                    self.awaiting_job = None;
+                }
+                if let Some(job) = self.jobs.apply(event) {
+                    let (state, summary) = job
+                        .finished
+                        .clone()
+                        .unwrap_or((JobState::Ok, String::new()));
+                    let kind = match state {
+                        JobState::Failed => StatusKind::Error,
+                        _ => StatusKind::Ok,
+                    };
+                    let text = format!("{}: {summary}", job.title);
+                    self.set_status(kind, text);
+                }
+                true
+            }
+        }
+    }
+
+    /// Replaces the services, keeping the same service selected when it is still there.
+    fn set_services(&mut self, services: Vec<ServiceView>) {
+        let selected = self.selected_service().map(|service| service.name.clone());
+        self.services = services;
+        let index = selected
+            .and_then(|name| {
+                self.services
+                    .iter()
+                    .position(|service| service.name == name)
+            })
+            .unwrap_or(self.selected);
+        self.selected = index.min(self.services.len().saturating_sub(1));
+    }
+
+    fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        let status = Status {
+            kind,
+            text: text.into(),
+            at: self.now,
+        };
+        tracing::info!(kind = ?status.kind, "{}", status.text);
+        self.history.push_back(status.clone());
+        if self.history.len() > HISTORY_KEPT {
+            self.history.pop_front();
+        }
+        self.status = Some(status);
+    }
+}

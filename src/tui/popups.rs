@@ -1,0 +1,120 @@
+//! Windows drawn over the panes: the key help and the confirmation of destructive actions.
+
+mod stats;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::app::{App, Popup, StatusKind};
+use super::input::{self, View};
+use super::views::centered;
+
+pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
+    match popup {
+        Popup::Help(view) => help(app, *view, frame, area),
+        Popup::Events => events(app, frame, area),
+        Popup::Stats => stats::draw(app, frame, area),
+        Popup::Confirm { question, .. } => confirm(app, question, frame, area),
+    }
+}
+
+/// Every key of `view`, then how to close the help.
+fn help(app: &App, view: View, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let name = match view {
+        View::Services => "services",
+        View::Logs => "logs",
+        View::Help | View::Events | View::Stats | View::Confirm => "this window",
+    };
+    let mut lines: Vec<Line> = input::bindings(view)
+        .iter()
+        .map(|binding| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {:<11}", app.options.keymap.label(binding)),
+                    theme.header(),
+                ),
+                Span::raw(binding.help),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        " Esc or ? closes this help; Ctrl-C quits anywhere",
+        theme.muted(),
+    )));
+
+    let popup = centered(area, 64, lines.len() as u16 + 2);
+    let block = Block::bordered()
+        .title(format!(" keys: {name} "))
+        .border_style(theme.border(true));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+fn confirm(app: &App, question: &str, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let lines = vec![
+        Line::from(question.to_string()),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(" y ", theme.error()),
+            Span::raw("go ahead    "),
+            Span::styled(" Esc/n ", theme.header()),
+            Span::raw("cancel"),
+        ]),
+    ];
+
+    let popup = centered(area, 56, 8);
+    let block = Block::bordered()
+        .title(" confirm ")
+        .border_style(theme.border(true));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+        popup,
+    );
+}
+
+/// The results and warnings seen, newest first, with their times.
+fn events(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let popup = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(4),
+    );
+    let rows = usize::from(popup.height.saturating_sub(2));
+    let mut lines: Vec<Line> = app
+        .history
+        .iter()
+        .rev()
+        .take(rows)
+        .map(|status| {
+            let (mark, style) = match status.kind {
+                StatusKind::Info => ("•", theme.muted()),
+                StatusKind::Ok => ("✓", theme.ok()),
+                StatusKind::Error => ("✗", theme.error()),
+            };
+            Line::from(vec![
+                Span::styled(format!(" {} ", status.at.format("%H:%M:%S")), theme.muted()),
+                Span::styled(format!("{mark} "), style),
+                Span::raw(status.text.clone()),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " nothing happened yet",
+            theme.muted(),
+        )));
+    }
+
+    let block = Block::bordered()
+        .title(" history (Esc closes) ")
+        .border_style(theme.border(true));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}

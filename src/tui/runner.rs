@@ -1,0 +1,89 @@
+//! The one place the dashboard reaches `ops`: it loads the stack, starts the watchers that feed
+//! the event channel, and turns each [`Action`] into an `ops` task. Never touches the screen.
+
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use super::action::Action;
+use crate::cli::Global;
+use crate::ops::{self, Event, EventSender};
+use crate::stack;
+
+/// Starts work for the dashboard; dropping it stops the watchers and the task that runs
+/// actions. A job already started is cut short when the runtime ends with the dashboard.
+pub struct Runner {
+    actions: UnboundedSender<Action>,
+    task: JoinHandle<()>,
+}
+
+impl Runner {
+    /// Loads the stack in the background and starts watching it; failures arrive as
+    /// `Event::Warning`s on `events`, never as errors here, so the dashboard opens at once.
+    pub fn start(global: &Global, events: EventSender) -> Runner {
+        let (actions, rx) = mpsc::unbounded_channel::<Action>();
+        let options = stack::Options {
+            stack_file: global.stack_file.clone(),
+            project: global.project.clone(),
+            port: global.port,
+        };
+        let task = tokio::spawn(serve(options, events, rx));
+        Runner { actions, task }
+    }
+
+    /// Starts the work `action` asks for; its progress arrives as job events.
+    pub fn dispatch(&self, action: Action) {
+        tracing::info!(action = %action.describe(), "dispatching");
+        let _ = self.actions.send(action);
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Loads the stack, watches it, and runs each action as its own task until the dashboard goes.
+async fn serve(options: stack::Options, events: EventSender, mut rx: UnboundedReceiver<Action>) {
+    let ctx = match ops::Context::load(&options).await {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            tracing::error!("failed to load the stack: {err:#}");
+            events.send(Event::Warning(format!("failed to load the stack: {err:#}")));
+            while let Some(action) = rx.recv().await {
+                let text = format!("{}: failed, the stack did not load", action.describe());
+                events.send(Event::Warning(text));
+            }
+            return;
+        }
+    };
+    // The watchers follow containers that jobs create or replace (they listen to the engine's
+    // event stream), so they start once and live as long as the dashboard.
+    let watcher = ops::watch(&ctx, &events);
+    let mut jobs: Vec<JoinHandle<()>> = Vec::new();
+
+    while let Some(action) = rx.recv().await {
+        jobs.retain(|job| !job.is_finished());
+        let ctx = ctx.clone();
+        let events = events.clone();
+        let job = tokio::spawn(async move {
+            let result = match &action {
+                Action::Up => ops::up(&ctx, &events).await,
+                Action::Redeploy { service } => ops::redeploy(&ctx, service, &events).await,
+                Action::Down { volumes } => ops::down(&ctx, *volumes, &events).await,
+                Action::Rollback { service } => ops::rollback(&ctx, service, &events).await,
+            };
+            // The job's own Finished event carries the reason to the status line; the full
+            // chain goes to the diagnostic log.
+            if let Err(err) = result {
+                tracing::warn!(action = %action.describe(), "failed: {err:#}");
+            }
+        });
+        jobs.push(job);
+    }
+
+    drop(watcher);
+    for job in jobs {
+        job.abort();
+    }
+}

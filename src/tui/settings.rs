@@ -1,0 +1,149 @@
+//! The user's dashboard settings: `dashboard.toml` in the platform config directory, with a
+//! `[keys]` table (command → key or keys) and a `[theme]` table (role → colour). A missing file
+//! means the defaults; a bad one is an error naming the file and the entry. Reads one file; owns
+//! no state.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Context;
+use ratatui::style::Color;
+use serde::Deserialize;
+
+use super::input::Keymap;
+use super::theme::Palette;
+
+/// The settings file's name in the config directory.
+pub const FILE_NAME: &str = "dashboard.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    keys: BTreeMap<String, Keys>,
+    #[serde(default)]
+    theme: ThemeFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Keys {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    header: Option<String>,
+    ok: Option<String>,
+    warn: Option<String>,
+    error: Option<String>,
+    muted: Option<String>,
+    highlight_fg: Option<String>,
+    highlight_bg: Option<String>,
+}
+
+/// What the settings change: the keymap and the palette.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub keymap: Keymap,
+    pub palette: Palette,
+}
+
+/// Reads the settings at `path`; the defaults when the file does not exist.
+pub fn load(path: &Path) -> anyhow::Result<Settings> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+        Err(err) => {
+            return Err(err).with_context(|| format!("failed to read {}", path.display()));
+        }
+    };
+    parse(&text).with_context(|| format!("bad dashboard settings in {}", path.display()))
+}
+
+/// Parses the text of a settings file.
+pub fn parse(text: &str) -> anyhow::Result<Settings> {
+    let file: File = toml::from_str(text)?;
+
+    let entries = file.keys.iter().map(|(command, keys)| {
+        let keys = match keys {
+            Keys::One(key) => vec![key.as_str()],
+            Keys::Many(keys) => keys.iter().map(String::as_str).collect(),
+        };
+        (command.as_str(), keys)
+    });
+    let keymap = Keymap::from_names(entries).map_err(|err| anyhow::anyhow!("[keys] {err}"))?;
+
+    let mut palette = Palette::default();
+    let theme = &file.theme;
+    for (name, value, slot) in [
+        ("header", &theme.header, &mut palette.header),
+        ("ok", &theme.ok, &mut palette.ok),
+        ("warn", &theme.warn, &mut palette.warn),
+        ("error", &theme.error, &mut palette.error),
+        ("muted", &theme.muted, &mut palette.muted),
+        (
+            "highlight_fg",
+            &theme.highlight_fg,
+            &mut palette.highlight_fg,
+        ),
+        (
+            "highlight_bg",
+            &theme.highlight_bg,
+            &mut palette.highlight_bg,
+        ),
+    ] {
+        if let Some(value) = value {
+            *slot = Color::from_str(value).map_err(|_| {
+                anyhow::anyhow!(
+                    "[theme] {name}: unknown colour \"{value}\" (a name like \"red\", an index \
+                     like \"42\", or \"#rrggbb\")"
+                )
+            })?;
+        }
+    }
+
+    Ok(Settings { keymap, palette })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_reads_keys_and_colours() {
+        let settings =
+            parse("[keys]\nredeploy = \"R\"\nquit = [\"q\", \"x\"]\n\n[theme]\nok = \"#00ff00\"\n")
+                .expect("valid settings");
+
+        assert_eq!(settings.palette.ok, Color::Rgb(0, 255, 0));
+        assert_eq!(settings.palette.error, Palette::default().error);
+        assert_ne!(settings.keymap, Keymap::default());
+    }
+
+    #[test]
+    fn parse_names_the_bad_entry() {
+        let colour = parse("[theme]\nok = \"greenish\"\n").unwrap_err();
+        let unknown = parse("[colours]\nok = \"green\"\n").unwrap_err();
+        let key = parse("[keys]\nredeploy = \"j\"\n").unwrap_err();
+
+        assert!(format!("{colour:#}").contains("[theme] ok: unknown colour \"greenish\""));
+        assert!(
+            format!("{unknown:#}").contains("unknown field `colours`"),
+            "{unknown:#}"
+        );
+        assert!(format!("{key:#}").contains("[keys] key \"j\" would both select_next"));
+    }
+
+    #[test]
+    fn load_gives_the_defaults_when_the_file_is_missing() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+
+        let settings = load(&dir.path().join(FILE_NAME)).expect("defaults");
+
+        assert_eq!(settings, Settings::default());
+    }
+}

@@ -1,0 +1,49 @@
+//! The status line: the last action's result (or the search prompt), and the key hints.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::{App, StatusKind};
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let mut hints = String::from("  ? help  q quit ");
+    if app.options.read_only {
+        hints.insert_str(2, "READ-ONLY  ");
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(hints.len() as u16)])
+            .areas(area);
+
+    let message = if let Some(line) = &app.command_line {
+        Line::from(vec![
+            Span::styled(":", theme.header()),
+            Span::raw(format!("{line}▏")),
+        ])
+    } else if let Some(prompt) = &app.log_view.prompt {
+        Line::from(vec![
+            Span::styled("/", theme.header()),
+            Span::raw(format!("{prompt}▏")),
+        ])
+    } else {
+        match &app.status {
+            None => Line::from(Span::styled(" ready", theme.muted())),
+            Some(status) => {
+                let (mark, style) = match status.kind {
+                    StatusKind::Info => ("•", theme.muted()),
+                    StatusKind::Ok => ("✓", theme.ok()),
+                    StatusKind::Error => ("✗", theme.error()),
+                };
+                Line::from(vec![
+                    Span::styled(format!(" {mark} "), style),
+                    Span::styled(status.text.clone(), style),
+                ])
+            }
+        }
+    };
+
+    frame.render_widget(Paragraph::new(message), left);
+    frame.render_widget(Paragraph::new(Span::styled(hints, theme.muted())), right);
+}

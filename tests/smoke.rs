@@ -1,0 +1,362 @@
+//! The real `capstan` binary in a real terminal: tmux runs it in a detached 100×30 session, keys
+//! go in with `send-keys`, the screen comes out with `capture-pane`. Each test uses its own tmux
+//! server (`-L`), its own state directory, and kills both when it ends, even on failure.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A tmux server of its own with one session running a command.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `command` (run by `sh -c`) in a detached session of `width`×`height`.
+    fn start(name: &str, width: u16, height: u16, env: &[(&str, &Path)], command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("capstan-smoke-{name}-{}", std::process::id()),
+        };
+        let mut args = vec![
+            "new-session".to_string(),
+            "-d".to_string(),
+            "-s".to_string(),
+            "smoke".to_string(),
+            "-x".to_string(),
+            width.to_string(),
+            "-y".to_string(),
+            height.to_string(),
+        ];
+        for (key, value) in env {
+            args.push("-e".to_string());
+            args.push(format!("{key}={}", value.display()));
+        }
+        args.push(command.to_string());
+        let output = tmux.run(&args);
+        assert!(
+            output.status.success(),
+            "tmux new-session failed (is tmux installed? run scripts/test): {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        tmux
+    }
+
+    fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux must be installed to run the smoke tests: run scripts/test")
+    }
+
+    fn send_keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "smoke"];
+        args.extend_from_slice(keys);
+        let output = self.run(&args);
+        assert!(output.status.success(), "tmux send-keys {keys:?} failed");
+    }
+
+    fn screen(&self) -> String {
+        let output = self.run(&["capture-pane", "-p", "-t", "smoke"]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// True while the program in the pane is on the alternate screen.
+    fn alternate_screen(&self) -> bool {
+        let output = self.run(&["display-message", "-p", "-t", "smoke", "#{alternate_on}"]);
+        String::from_utf8_lossy(&output.stdout).trim() == "1"
+    }
+
+    /// Waits until the screen satisfies `ready`, failing with the last screen after `timeout`.
+    fn wait_for(&self, what: &str, timeout: Duration, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn dashboard_opens_shows_help_and_q_restores_the_terminal() {
+    // No stack runs under this project: the dashboard opens anyway and waits for one.
+    let dirs = tempfile::tempdir().expect("temporary XDG directories");
+    let (data, state, config) = (
+        dirs.path().join("data"),
+        dirs.path().join("state"),
+        dirs.path().join("config"),
+    );
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_STATE_HOME", state.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+    ];
+    let binary = env!("CARGO_BIN_EXE_capstan");
+    let command = format!(
+        "{binary} --project smoke-tui-help --port {}; echo EXITED $?; sleep 600",
+        free_port()
+    );
+    let tmux = Tmux::start("help", 100, 30, &env, &command);
+
+    let opened = tmux.wait_for("the dashboard", Duration::from_secs(20), |screen| {
+        screen.contains("capstan · smoke-tui-help")
+    });
+    assert!(
+        tmux.alternate_screen(),
+        "the dashboard runs on the alternate screen"
+    );
+    assert!(opened.contains("? help  q quit"), "{opened}");
+
+    tmux.send_keys(&["?"]);
+    let help = tmux.wait_for("the help", Duration::from_secs(5), |s| {
+        s.contains("keys: services")
+    });
+    assert!(help.contains("redeploy the selected service"), "{help}");
+    tmux.send_keys(&["Escape"]);
+    tmux.wait_for("the help to close", Duration::from_secs(5), |s| {
+        !s.contains("keys: services")
+    });
+
+    tmux.send_keys(&["q"]);
+    let after = tmux.wait_for("the exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED")
+    });
+    assert!(after.contains("EXITED 0"), "{after}");
+    assert!(
+        !tmux.alternate_screen(),
+        "q leaves the alternate screen: {after}"
+    );
+    let log = state.join("capstan").join("dashboard.log");
+    assert!(
+        after.contains(&format!("diagnostic log in {}", log.display())),
+        "{after}"
+    );
+    assert!(
+        log.exists(),
+        "the diagnostic log is written to {}",
+        log.display()
+    );
+}
+
+#[test]
+fn a_panic_in_a_background_task_restores_the_terminal_and_exits() {
+    let dirs = tempfile::tempdir().expect("temporary XDG directories");
+    let (data, state, config) = (
+        dirs.path().join("data"),
+        dirs.path().join("state"),
+        dirs.path().join("config"),
+    );
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_STATE_HOME", state.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+    ];
+    let binary = env!("CARGO_BIN_EXE_capstan");
+    // The seam exists in debug builds only, which is what `cargo test` builds.
+    let command = format!(
+        "RUST_BACKTRACE=0 CAPSTAN_DEBUG_PANIC_AFTER_MS=2000 {binary} --project smoke-tui-panic --port {}; \
+         echo EXITED $?; sleep 600",
+        free_port()
+    );
+    let tmux = Tmux::start("panic", 100, 30, &env, &command);
+
+    tmux.wait_for("the dashboard", Duration::from_secs(20), |screen| {
+        screen.contains("capstan · smoke-tui-panic")
+    });
+    let after = tmux.wait_for("the exit", Duration::from_secs(20), |s| {
+        s.contains("EXITED")
+    });
+
+    assert!(after.contains("EXITED 101"), "{after}");
+    assert!(
+        after.contains("panic requested by CAPSTAN_DEBUG_PANIC_AFTER_MS"),
+        "{after}"
+    );
+    assert!(
+        !tmux.alternate_screen(),
+        "the panic left the alternate screen: {after}"
+    );
+    assert!(
+        !after.contains("capstan · smoke-tui-panic"),
+        "no frame is left over: {after}"
+    );
+}
+
+/// A stack brought up by the real binary for one test, with its own project, port and XDG
+/// directories; dropping it runs `down --volumes`, so a failing test leaves nothing behind.
+struct Stack {
+    project: String,
+    port: u16,
+    dirs: tempfile::TempDir,
+}
+
+impl Stack {
+    fn up(name: &str) -> Stack {
+        let stack = Stack {
+            project: format!("t-{name}-{}", std::process::id()),
+            port: free_port(),
+            dirs: tempfile::tempdir().expect("temporary XDG directories"),
+        };
+        let output = stack.capstan(&["up"]);
+        assert!(
+            output.status.success(),
+            "capstan up failed (this test needs the Docker engine and the base images: run \
+             scripts/test):\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stack
+    }
+
+    fn xdg(&self) -> Vec<(&'static str, std::path::PathBuf)> {
+        ["XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"]
+            .into_iter()
+            .map(|key| (key, self.dirs.path().join(key.to_lowercase())))
+            .collect()
+    }
+
+    fn global_args(&self) -> String {
+        format!("--project {} --port {}", self.project, self.port)
+    }
+
+    fn capstan(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_capstan"))
+            .args(["--project", &self.project, "--port", &self.port.to_string()])
+            .args(args)
+            .envs(self.xdg())
+            .stdin(Stdio::null())
+            .output()
+            .expect("the capstan binary runs")
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let output = self.capstan(&["down", "--volumes"]);
+        if !output.status.success() {
+            eprintln!(
+                "capstan down --volumes failed for {}: {}",
+                self.project,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+
+        // `down` keeps images; this test's carry its project's label, so remove them too.
+        let label = format!("label=dev.capstan.stack={}", self.project);
+        let listed = Command::new("docker")
+            .args(["image", "ls", "--quiet", "--filter", &label])
+            .output();
+        if let Ok(listed) = listed {
+            let ids = String::from_utf8_lossy(&listed.stdout);
+            let ids: Vec<&str> = ids.split_whitespace().collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["image", "rm", "--force"])
+                    .args(&ids)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    listener
+        .local_addr()
+        .expect("a bound listener has an address")
+        .port()
+}
+
+#[test]
+fn dashboard_shows_a_running_stack_healthy_with_live_logs_and_stats_and_r_redeploys() {
+    let stack = Stack::up("smoke-tui");
+    let xdg = stack.xdg();
+    let env: Vec<(&str, &Path)> = xdg
+        .iter()
+        .map(|(key, path)| (*key, path.as_path()))
+        .collect();
+    let binary = env!("CARGO_BIN_EXE_capstan");
+    let command = format!(
+        "{binary} {}; echo EXITED $?; sleep 600",
+        stack.global_args()
+    );
+    let tmux = Tmux::start("stack", 100, 30, &env, &command);
+
+    let healthy = tmux.wait_for(
+        "three healthy services",
+        Duration::from_secs(60),
+        |screen| {
+            ["db", "api", "frontend"].iter().all(|name| {
+                screen
+                    .lines()
+                    .any(|line| line.contains(&format!(" {name} ")) && line.contains("healthy"))
+            }) && !screen.contains("unhealthy")
+        },
+    );
+    assert!(
+        healthy.contains(&stack.port.to_string()),
+        "the published port shows: {healthy}"
+    );
+    tmux.wait_for("the readiness samples", Duration::from_secs(30), |s| {
+        s.contains("ready in")
+    });
+
+    // The api logs a line per request; the readiness sampler makes one every second.
+    tmux.send_keys(&["j"]);
+    let logs = tmux.wait_for("api log lines", Duration::from_secs(30), |screen| {
+        screen.contains("logs: api · following") && screen.contains("/api/ready")
+    });
+    assert!(logs.contains("\"level\":\"INFO\""), "{logs}");
+
+    // Stats come from the engine's stats stream, about one sample a second per container.
+    tmux.send_keys(&["s"]);
+    let stats = tmux.wait_for(
+        "stats of every service",
+        Duration::from_secs(30),
+        |screen| {
+            screen.contains("stats (Esc closes)")
+                && screen.matches("  cpu ").count() == 3
+                && screen.matches("  mem ").count() == 3
+        },
+    );
+    assert!(!stats.contains("no samples yet"), "{stats}");
+    tmux.send_keys(&["Escape"]);
+
+    tmux.send_keys(&["r"]);
+    tmux.wait_for("the redeploy's steps", Duration::from_secs(30), |screen| {
+        screen.contains("redeploy api · ") && screen.contains("✓ ")
+    });
+    let done = tmux.wait_for(
+        "the redeploy's result",
+        Duration::from_secs(240),
+        |screen| screen.contains("✓ redeploy api:") || screen.contains("✗ redeploy api"),
+    );
+    assert!(done.contains("✓ redeploy api:"), "{done}");
+
+    tmux.send_keys(&["q"]);
+    let after = tmux.wait_for("the exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED")
+    });
+    assert!(after.contains("EXITED 0"), "{after}");
+    assert!(
+        !tmux.alternate_screen(),
+        "q leaves the alternate screen: {after}"
+    );
+}
