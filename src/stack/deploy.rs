@@ -21,10 +21,12 @@ const LOG_LINES_ON_FAILURE: usize = 20;
 /// depends on is ready. A running container with the current image and settings is kept.
 pub async fn up(stack: &Stack, progress: &dyn Progress) -> anyhow::Result<()> {
     ensure_base_images(stack, progress).await?;
-    let mut images = Vec::new();
-    for service in &stack.order {
-        images.push(service_image(stack, service, progress).await?);
-    }
+    // Builds overlap: the engine works on one while the other's context uploads.
+    let builds = stack
+        .order
+        .iter()
+        .map(|service| service_image(stack, service, progress));
+    let images = futures::future::try_join_all(builds).await?;
     prepare(stack, progress).await?;
 
     for (service, image_id) in stack.order.iter().zip(images) {
