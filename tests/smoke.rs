@@ -94,7 +94,8 @@ impl Drop for Tmux {
 
 #[test]
 fn dashboard_opens_shows_help_and_q_restores_the_terminal() {
-    // No stack runs under this project: the dashboard opens anyway and waits for one.
+    // No stack runs under this project: the dashboard opens anyway and, read-only, waits for one
+    // instead of bringing it up.
     let dirs = tempfile::tempdir().expect("temporary XDG directories");
     let (data, state, config) = (
         dirs.path().join("data"),
@@ -108,7 +109,7 @@ fn dashboard_opens_shows_help_and_q_restores_the_terminal() {
     ];
     let binary = env!("CARGO_BIN_EXE_capstan");
     let command = format!(
-        "{binary} --project smoke-tui-help --port {}; echo EXITED $?; sleep 600",
+        "{binary} --read-only --project smoke-tui-help --port {}; echo EXITED $?; sleep 600",
         free_port()
     );
     let tmux = Tmux::start("help", 100, 30, &env, &command);
@@ -169,7 +170,7 @@ fn a_panic_in_a_background_task_restores_the_terminal_and_exits() {
     let binary = env!("CARGO_BIN_EXE_capstan");
     // The seam exists in debug builds only, which is what `cargo test` builds.
     let command = format!(
-        "RUST_BACKTRACE=0 CAPSTAN_DEBUG_PANIC_AFTER_MS=2000 {binary} --project smoke-tui-panic --port {}; \
+        "RUST_BACKTRACE=0 CAPSTAN_DEBUG_PANIC_AFTER_MS=2000 {binary} --read-only --project smoke-tui-panic --port {}; \
          echo EXITED $?; sleep 600",
         free_port()
     );
@@ -197,8 +198,8 @@ fn a_panic_in_a_background_task_restores_the_terminal_and_exits() {
     );
 }
 
-/// A stack brought up by the real binary for one test, with its own project, port and XDG
-/// directories; dropping it runs `down --volumes`, so a failing test leaves nothing behind.
+/// A stack for one test, with its own project, port and XDG directories; dropping it runs
+/// `down --volumes`, so a failing test leaves nothing behind.
 struct Stack {
     project: String,
     port: u16,
@@ -206,21 +207,13 @@ struct Stack {
 }
 
 impl Stack {
-    fn up(name: &str) -> Stack {
-        let stack = Stack {
+    /// A stack that does not exist yet: nothing runs under its project.
+    fn absent(name: &str) -> Stack {
+        Stack {
             project: format!("t-{name}-{}", std::process::id()),
             port: free_port(),
             dirs: tempfile::tempdir().expect("temporary XDG directories"),
-        };
-        let output = stack.capstan(&["up"]);
-        assert!(
-            output.status.success(),
-            "capstan up failed (this test needs the Docker engine and the base images: run \
-             scripts/test):\n--- stdout\n{}\n--- stderr\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stack
+        }
     }
 
     fn xdg(&self) -> Vec<(&'static str, std::path::PathBuf)> {
@@ -285,8 +278,10 @@ fn free_port() -> u16 {
 }
 
 #[test]
-fn dashboard_shows_a_running_stack_healthy_with_live_logs_and_stats_and_r_redeploys() {
-    let stack = Stack::up("smoke-tui");
+fn dashboard_brings_a_new_stack_up_shows_it_healthy_with_live_logs_and_stats_and_r_redeploys() {
+    // The main job on a fresh machine: `capstan` finds no stack and brings it up itself (the test
+    // needs the Docker engine and the base images: run scripts/test).
+    let stack = Stack::absent("smoke-tui");
     let xdg = stack.xdg();
     let env: Vec<(&str, &Path)> = xdg
         .iter()
@@ -299,9 +294,13 @@ fn dashboard_shows_a_running_stack_healthy_with_live_logs_and_stats_and_r_redepl
     );
     let tmux = Tmux::start("stack", 100, 30, &env, &command);
 
+    let bring_up = format!("up {} · ", stack.project);
+    tmux.wait_for("the bring-up job", Duration::from_secs(30), |screen| {
+        screen.contains(&bring_up)
+    });
     let healthy = tmux.wait_for(
         "three healthy services",
-        Duration::from_secs(60),
+        Duration::from_secs(300),
         |screen| {
             ["db", "api", "frontend"].iter().all(|name| {
                 screen

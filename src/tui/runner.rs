@@ -26,7 +26,8 @@ impl Runner {
             project: global.project.clone(),
             port: global.port,
         };
-        let task = tokio::spawn(serve(options, events, rx));
+        let bring_up = !global.read_only;
+        let task = tokio::spawn(serve(options, bring_up, events, rx));
         Runner { actions, task }
     }
 
@@ -44,7 +45,15 @@ impl Drop for Runner {
 }
 
 /// Loads the stack, watches it, and runs each action as its own task until the dashboard goes.
-async fn serve(options: stack::Options, events: EventSender, mut rx: UnboundedReceiver<Action>) {
+///
+/// With `bring_up`, a stack that has no container at all yet is brought up at once, so the first
+/// `capstan` on a machine shows the stack running; a stack that exists is left as it is.
+async fn serve(
+    options: stack::Options,
+    bring_up: bool,
+    events: EventSender,
+    mut rx: UnboundedReceiver<Action>,
+) {
     let ctx = match ops::Context::load(&options).await {
         Ok(ctx) => ctx,
         Err(err) => {
@@ -62,28 +71,49 @@ async fn serve(options: stack::Options, events: EventSender, mut rx: UnboundedRe
     let watcher = ops::watch(&ctx, &events);
     let mut jobs: Vec<JoinHandle<()>> = Vec::new();
 
+    if bring_up && stack_is_absent(&ctx).await {
+        jobs.push(spawn_job(&ctx, &events, Action::Up));
+    }
+
     while let Some(action) = rx.recv().await {
         jobs.retain(|job| !job.is_finished());
-        let ctx = ctx.clone();
-        let events = events.clone();
-        let job = tokio::spawn(async move {
-            let result = match &action {
-                Action::Up => ops::up(&ctx, &events).await,
-                Action::Redeploy { service } => ops::redeploy(&ctx, service, &events).await,
-                Action::Down { volumes } => ops::down(&ctx, *volumes, &events).await,
-                Action::Rollback { service } => ops::rollback(&ctx, service, &events).await,
-            };
-            // The job's own Finished event carries the reason to the status line; the full
-            // chain goes to the diagnostic log.
-            if let Err(err) = result {
-                tracing::warn!(action = %action.describe(), "failed: {err:#}");
-            }
-        });
-        jobs.push(job);
+        jobs.push(spawn_job(&ctx, &events, action));
     }
 
     drop(watcher);
     for job in jobs {
         job.abort();
     }
+}
+
+/// True when none of the stack's services has a container, as on the first run on a machine.
+async fn stack_is_absent(ctx: &ops::Context) -> bool {
+    match ops::status(ctx).await {
+        Ok(services) => services
+            .iter()
+            .all(|service| service.container_id.is_none()),
+        Err(err) => {
+            tracing::warn!("cannot tell whether the stack exists: {err:#}");
+            false
+        }
+    }
+}
+
+/// Runs one action as its own task; its progress and outcome arrive as job events.
+fn spawn_job(ctx: &ops::Context, events: &EventSender, action: Action) -> JoinHandle<()> {
+    let ctx = ctx.clone();
+    let events = events.clone();
+    tokio::spawn(async move {
+        let result = match &action {
+            Action::Up => ops::up(&ctx, &events).await,
+            Action::Redeploy { service } => ops::redeploy(&ctx, service, &events).await,
+            Action::Down { volumes } => ops::down(&ctx, *volumes, &events).await,
+            Action::Rollback { service } => ops::rollback(&ctx, service, &events).await,
+        };
+        // The job's own Finished event carries the reason to the status line; the full chain
+        // goes to the diagnostic log.
+        if let Err(err) = result {
+            tracing::warn!(action = %action.describe(), "failed: {err:#}");
+        }
+    })
 }
