@@ -8,6 +8,8 @@
 
 mod buffer;
 mod level;
+#[cfg(test)]
+mod properties;
 mod render;
 mod save;
 mod search;

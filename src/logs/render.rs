@@ -116,7 +116,8 @@ struct Painter {
 
 impl Painter {
     fn push(&mut self, c: char, width: usize) {
-        if self.column + width > self.max_columns {
+        // vte hands over a run of plain text at once, so characters can follow the cut.
+        if self.full || self.column + width > self.max_columns {
             self.full = true;
             return;
         }
@@ -239,6 +240,8 @@ fn extended<'a>(group: &[u16], rest: &mut impl Iterator<Item = &'a [u16]>) -> Op
 }
 
 /// Splits styled pieces at highlight boundaries and patches the highlight style inside them.
+///
+/// Ranges come from callers: they are widened to whole characters, and overlaps are merged.
 fn highlight(
     spans: Vec<(Style, String)>,
     ranges: &[Range<usize>],
@@ -252,32 +255,40 @@ fn highlight(
 
     for (style, text) in spans {
         let end = offset + text.len();
-        let mut cut = offset;
+        // `cut`: how much of this span (local bytes) is already out.
+        let mut cut = 0;
         for range in ranges.iter().filter(|r| r.start < end && r.end > offset) {
-            let start = range.start.max(offset);
-            let stop = range.end.min(end);
-            if start > cut {
-                out.push((style, slice(&text, cut - offset, start - offset)));
+            let start = floor_boundary(&text, range.start.max(offset) - offset).max(cut);
+            let stop = ceil_boundary(&text, range.end.min(end) - offset);
+            if start >= stop {
+                continue;
             }
-            out.push((
-                style.patch(mark),
-                slice(&text, start - offset, stop - offset),
-            ));
+            if start > cut {
+                out.push((style, text[cut..start].to_string()));
+            }
+            out.push((style.patch(mark), text[start..stop].to_string()));
             cut = stop;
         }
-        if cut < end {
-            out.push((style, slice(&text, cut - offset, end - offset)));
+        if cut < text.len() {
+            out.push((style, text[cut..].to_string()));
         }
         offset = end;
     }
-    out.retain(|(_, text)| !text.is_empty());
     out
 }
 
-/// A piece of `text`; a range that is not on character boundaries gives an empty piece rather
-/// than a panic (ranges come from callers).
-fn slice(text: &str, start: usize, end: usize) -> String {
-    text.get(start..end).unwrap_or_default().to_string()
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -359,6 +370,16 @@ mod tests {
         };
 
         assert_eq!(text_of(&render("日本語".as_bytes(), &options)), "日本");
+        // Regression: a narrow character after the cut was still shown ("日m" at 17 columns
+        // after 16 columns of tabs gave 16 spaces and "m").
+        let options = RenderOptions {
+            max_columns: 17,
+            ..RenderOptions::default()
+        };
+        assert_eq!(
+            text_of(&render(b"\t\t\xe6\x97\xa5m", &options)),
+            " ".repeat(16)
+        );
     }
 
     #[test]
@@ -373,25 +394,27 @@ mod tests {
 
         let parts: Vec<&str> = line.spans.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(parts, ["a", "b", "cd", "e"]);
+        let reversed = |i: usize| {
+            line.spans[i]
+                .style
+                .add_modifier
+                .contains(Modifier::REVERSED)
+        };
         assert_eq!(line.spans[1].style.fg, Some(Color::Green));
-        assert!(
-            line.spans[1]
-                .style
-                .add_modifier
-                .contains(Modifier::REVERSED)
-        );
-        assert!(
-            line.spans[2]
-                .style
-                .add_modifier
-                .contains(Modifier::REVERSED)
-        );
-        assert!(
-            !line.spans[3]
-                .style
-                .add_modifier
-                .contains(Modifier::REVERSED)
-        );
+        assert!(reversed(1) && reversed(2) && !reversed(3));
+    }
+
+    #[test]
+    fn highlights_off_character_boundaries_or_overlapping_lose_no_text() {
+        let ranges = [1..2, 1..5];
+        let options = RenderOptions {
+            highlights: &ranges,
+            ..RenderOptions::default()
+        };
+
+        let line = render("é日x".as_bytes(), &options);
+
+        assert_eq!(text_of(&line), "é日x");
     }
 
     #[test]
