@@ -29,7 +29,8 @@ impl Default for Budget {
     fn default() -> Budget {
         Budget {
             lines: 100_000,
-            bytes: 16 * 1024 * 1024,
+            // 100,000 lines of ~120 bytes cost ~25 MiB with bookkeeping.
+            bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -108,16 +109,20 @@ impl LogBuffer {
 
         let mut dropped = Vec::new();
         while self.entries.len() > self.budget.lines || self.bytes > self.budget.bytes {
-            match self.entries.pop_front() {
-                Some(old) => {
-                    self.bytes -= old.cost;
-                    self.first_seq += 1;
-                    dropped.push(old);
-                }
+            match self.pop_front() {
+                Some(old) => dropped.push(old),
                 None => break,
             }
         }
         dropped
+    }
+
+    /// Drops the oldest line.
+    pub(crate) fn pop_front(&mut self) -> Option<Entry> {
+        let old = self.entries.pop_front()?;
+        self.bytes -= old.cost;
+        self.first_seq += 1;
+        Some(old)
     }
 
     /// The key the next line would get: its own timestamp, but never earlier than the last.

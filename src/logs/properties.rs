@@ -57,13 +57,19 @@ proptest! {
     fn memory_stays_within_budget_for_any_sequence_of_lines(
         lines in 1usize..50,
         kib in 1usize..8,
+        total_kib in 1usize..16,
         input in pushes(),
     ) {
         let budget = Budget { lines, bytes: kib * 1024 };
-        let mut store = LogStore::new(budget);
+        let mut store = LogStore::new(budget).with_total_bytes(total_kib * 1024);
 
         for (service, secs, bytes) in input {
             store.push(line(service, secs, bytes));
+
+            let total: usize = store.services()
+                .filter_map(|(id, _)| store.buffer(id).map(|b| b.bytes()))
+                .sum();
+            prop_assert!(total <= total_kib * 1024);
 
             for (id, _) in store.services() {
                 let buffer = store.buffer(id);

@@ -53,11 +53,19 @@ struct Merged {
     seq: u64,
 }
 
-/// Per-service ring buffers plus the merged order; memory is bounded by the per-service
-/// budgets times the number of services.
-#[derive(Debug, Clone, Default)]
+/// What all services together may hold by default: keeps the whole store, merged order
+/// included, under 64 MiB however many services log.
+pub const DEFAULT_TOTAL_BYTES: usize = 48 * 1024 * 1024;
+
+/// Per-service ring buffers plus the merged order.
+///
+/// Memory is bounded twice: each service by its [`Budget`], and all services together by a
+/// total byte budget (when it is exceeded, the service holding the most bytes loses its
+/// oldest lines, so a quiet service keeps its history).
+#[derive(Debug, Clone)]
 pub struct LogStore {
     budget: Budget,
+    total_bytes: usize,
     services: Vec<(String, LogBuffer)>,
     merged: VecDeque<Merged>,
     arrivals: u64,
@@ -68,7 +76,18 @@ impl LogStore {
     pub fn new(budget: Budget) -> LogStore {
         LogStore {
             budget,
-            ..LogStore::default()
+            total_bytes: DEFAULT_TOTAL_BYTES,
+            services: Vec::new(),
+            merged: VecDeque::new(),
+            arrivals: 0,
+        }
+    }
+
+    /// The same store with a different total byte budget for all services together.
+    pub fn with_total_bytes(self, total_bytes: usize) -> LogStore {
+        LogStore {
+            total_bytes,
+            ..self
         }
     }
 
@@ -93,6 +112,7 @@ impl LogStore {
         for old in dropped {
             self.unmerge(old.key);
         }
+        self.enforce_total();
         if buffer_is_keeping(&self.services[service.0].1, seq) {
             let entry = Merged { key, service, seq };
             match self.merged.back() {
@@ -104,6 +124,21 @@ impl LogStore {
             }
         }
         (service, key)
+    }
+
+    /// Drops the oldest lines of the largest service until all services fit the total.
+    fn enforce_total(&mut self) {
+        loop {
+            let total: usize = self.services.iter().map(|(_, b)| b.bytes()).sum();
+            if total <= self.total_bytes {
+                return;
+            }
+            let largest = self.services.iter_mut().max_by_key(|(_, b)| b.bytes());
+            let Some(old) = largest.and_then(|(_, b)| b.pop_front()) else {
+                return;
+            };
+            self.unmerge(old.key);
+        }
     }
 
     fn intern(&mut self, name: &str) -> ServiceId {
@@ -293,6 +328,27 @@ mod tests {
         assert_eq!(
             store.line(Scope::All, 0).map(|l| l.line.bytes.clone()),
             Some(b"db ready".to_vec())
+        );
+    }
+
+    #[test]
+    fn the_total_budget_takes_lines_from_the_largest_service_only() {
+        let one = crate::logs::line_cost(&at("api", 0, "noise"));
+        let mut store = LogStore::new(Budget::default()).with_total_bytes(one * 20);
+
+        for i in 0..5 {
+            store.push(at("db", i, "quiet"));
+        }
+        for i in 0..1000 {
+            store.push(at("api", i, "noise"));
+        }
+
+        let db = store.service_id("db").map(Scope::Service);
+        assert_eq!(db.map(|s| store.len(s)), Some(5));
+        assert_eq!(store.len(Scope::All), 20);
+        assert_eq!(
+            store.line(Scope::All, 0).map(|l| l.line.bytes.clone()),
+            Some(b"quiet".to_vec())
         );
     }
 
