@@ -248,8 +248,7 @@ pub fn with_context(store: &LogStore, matches: &Matches, context: usize) -> Vec<
         if i > 0 || range.start > 0 {
             rows.push(Row::Gap);
         }
-        for line in store.lines(scope, range) {
-            let position = store.position(scope, line.key);
+        for (position, line) in range.clone().zip(store.lines(scope, range)) {
             rows.push(Row::Line {
                 key: line.key,
                 is_match: hits.binary_search(&position).is_ok(),
