@@ -21,7 +21,8 @@ pub enum Level {
 impl Level {
     /// Reads a level name as log libraries write it, in any case ("warning", "ERR", "crit").
     pub fn from_name(name: &str) -> Option<Level> {
-        let level = match name.to_ascii_lowercase().as_str() {
+        let mut buf = [0u8; 16];
+        let level = match lowercase(name, &mut buf)? {
             "trace" | "trc" => Level::Trace,
             "debug" | "dbg" => Level::Debug,
             "info" | "inf" | "information" | "notice" | "note" => Level::Info,
@@ -152,10 +153,20 @@ fn detect_words(head: &[u8]) -> Option<Level> {
 }
 
 fn is_level_key(word: &str) -> bool {
+    let mut buf = [0u8; 16];
     matches!(
-        word.to_ascii_lowercase().as_str(),
-        "level" | "lvl" | "severity" | "loglevel"
+        lowercase(word, &mut buf),
+        Some("level" | "lvl" | "severity" | "loglevel")
     )
+}
+
+/// The word in lowercase, without allocating (detection runs on every line); `None` for words
+/// longer than any level name.
+fn lowercase<'a>(word: &str, buf: &'a mut [u8; 16]) -> Option<&'a str> {
+    let out = buf.get_mut(..word.len())?;
+    out.copy_from_slice(word.as_bytes());
+    out.make_ascii_lowercase();
+    std::str::from_utf8(out).ok()
 }
 
 fn is_word_byte(b: u8) -> bool {
