@@ -146,6 +146,18 @@ proptest! {
             prop_assert!(text.get(range.clone()).is_some(), "{:?} in {:?}", range, text);
         }
     }
+
+    #[test]
+    fn plain_search_finds_a_line_exactly_when_it_has_match_ranges(
+        bytes in log_bytes(40),
+        needle in "[a-zA-Z0-9 日]{1,3}",
+    ) {
+        let Ok(query) = Query::plain(&needle) else {
+            return Err(TestCaseError::fail("a plain query always compiles"));
+        };
+
+        prop_assert_eq!(query.is_match(&bytes), !query.ranges(&bytes).is_empty());
+    }
 }
 
 #[test]

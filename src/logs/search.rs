@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
+use memchr::memmem::Finder;
 use regex::{Regex, RegexBuilder};
 
 use crate::logs::buffer::LineKey;
@@ -40,6 +41,10 @@ pub enum Syntax {
 pub struct Query {
     text: String,
     regex: Regex,
+    /// For plain case-insensitive ASCII text: a substring finder for the lowercased text, run
+    /// over lowercased ASCII lines (several times faster than a case-insensitive regex, which
+    /// has to try every mix of cases).
+    folded: Option<Finder<'static>>,
 }
 
 /// Patterns bigger than this are refused rather than compiled (they come from a prompt).
@@ -60,9 +65,14 @@ impl Query {
                 pattern: text.to_string(),
                 source,
             })?;
+        let folded = (syntax == Syntax::Plain && !case_sensitive && !text.is_empty())
+            .then_some(text)
+            .filter(|text| text.is_ascii())
+            .map(|text| Finder::new(text.to_ascii_lowercase().as_bytes()).into_owned());
         Ok(Query {
             text: text.to_string(),
             regex,
+            folded,
         })
     }
 
@@ -78,7 +88,21 @@ impl Query {
 
     /// True when the line shows a match.
     pub fn is_match(&self, bytes: &[u8]) -> bool {
-        self.regex.is_match(&plain_text(bytes))
+        self.is_match_with(bytes, &mut Vec::new())
+    }
+
+    /// [`Self::is_match`] with a scratch buffer reused across lines.
+    fn is_match_with(&self, bytes: &[u8], scratch: &mut Vec<u8>) -> bool {
+        let text = plain_text(bytes);
+        if let Some(finder) = &self.folded {
+            if text.is_ascii() {
+                scratch.clear();
+                scratch.extend_from_slice(text.as_bytes());
+                scratch.make_ascii_lowercase();
+                return finder.find(scratch).is_some();
+            }
+        }
+        self.regex.is_match(&text)
     }
 
     /// Byte ranges of the matches in [`plain_text`] of the line, ready for
@@ -126,6 +150,7 @@ impl Matches {
     /// Lines are visited once: the cost is proportional to what arrived since.
     pub fn update(&mut self, store: &LogStore) {
         let mut found = Vec::new();
+        let mut scratch = Vec::new();
         let len = store.len(self.scope);
         // New lines are near the end of the view; walk back until only old arrivals remain
         // (a late line can sit a little before the end in the merged view).
@@ -141,7 +166,7 @@ impl Matches {
                 continue;
             }
             old_in_a_row = 0;
-            if self.query.is_match(&line.line.bytes) {
+            if self.query.is_match_with(&line.line.bytes, &mut scratch) {
                 found.push(line.key);
             }
         }
