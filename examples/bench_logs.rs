@@ -28,7 +28,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 const FRAME: Duration = Duration::from_millis(33);
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let (container, duration) = parse_args()?;
@@ -51,7 +51,8 @@ async fn main() -> anyhow::Result<()> {
     // The dashboard's loop: take events as they come, redraw when something changed, at most
     // one frame per FRAME.
     let follow_started = Instant::now();
-    let deadline = tokio::time::Instant::now() + duration;
+    let deadline = tokio::time::sleep(duration);
+    tokio::pin!(deadline);
     let mut tick = tokio::time::interval(FRAME);
     let (mut lines, mut frames, mut dirty) = (0u64, 0u64, false);
     let mut frame_time = Duration::ZERO;
@@ -59,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let mut next_sample = Instant::now();
     loop {
         tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => break,
+            _ = &mut deadline => break,
             event = incoming.recv() => {
                 let Some(event) = event else { break };
                 // Take what is queued in one go, as a renderer does between frames.
