@@ -388,9 +388,9 @@ mod tests {
 
     #[test]
     fn highlights_split_spans_and_keep_their_colour() {
-        let ranges = [1..4];
+        let range = 1..4;
         let options = RenderOptions {
-            highlights: &ranges,
+            highlights: std::slice::from_ref(&range),
             ..RenderOptions::default()
         };
 
