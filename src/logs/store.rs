@@ -150,6 +150,12 @@ impl LogStore {
         ServiceId(self.services.len() - 1)
     }
 
+    /// Removes a dropped line from the merged order.
+    ///
+    /// Shortcoming: O(1) when the dropped line is the oldest overall (the usual case: the
+    /// chattiest service drops lines), but a shift of up to half the merged order when a
+    /// service whose oldest line sits mid-way drops one (unequal budgets); a lazily compacted
+    /// order would bound it (issue 4).
     fn unmerge(&mut self, key: LineKey) {
         if self.merged.front().is_some_and(|m| m.key == key) {
             self.merged.pop_front();
