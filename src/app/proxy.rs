@@ -101,7 +101,7 @@ pub async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Respo
         match attempt {
             Ok(upstream) => break upstream,
             Err(err) if retryable(&parts.method, &err) && Instant::now() + pause < deadline => {
-                tracing::debug!(url = %target, error = %err, "upstream not accepting yet; retrying");
+                tracing::debug!(url = %target, error = %err, "upstream not ready; retrying");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(500));
             }

@@ -120,7 +120,11 @@ proptest! {
         let mut cuts = cuts;
         cuts.sort_unstable();
         let ranges: Vec<_> = cuts.chunks(2).filter(|c| c.len() == 2).map(|c| c[0]..c[1]).collect();
-        let options = RenderOptions { max_columns, highlights: &ranges, ..RenderOptions::default() };
+        let options = RenderOptions {
+            max_columns,
+            highlights: &ranges,
+            ..RenderOptions::default()
+        };
 
         let rendered = render(&bytes, &options);
 
