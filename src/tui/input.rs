@@ -38,6 +38,19 @@ pub enum Command {
     NextMatch,
     PreviousMatch,
     Confirm,
+    /// Switch between the stack's panes and the hosts view.
+    Hosts,
+    SelectHostPrevious,
+    SelectHostNext,
+    RefreshFacts,
+    /// Pick a playbook to run on the selected host (check mode first).
+    Provision,
+    /// Take the item selected in a list window.
+    Choose,
+    PopupUp,
+    PopupDown,
+    PopupPageUp,
+    PopupPageDown,
 }
 
 /// The names commands have in the settings file's `[keys]` table.
@@ -69,6 +82,16 @@ const COMMAND_NAMES: &[(&str, Command)] = &[
     ("next_match", Command::NextMatch),
     ("previous_match", Command::PreviousMatch),
     ("confirm", Command::Confirm),
+    ("hosts", Command::Hosts),
+    ("select_host_previous", Command::SelectHostPrevious),
+    ("select_host_next", Command::SelectHostNext),
+    ("refresh_facts", Command::RefreshFacts),
+    ("provision", Command::Provision),
+    ("choose", Command::Choose),
+    ("popup_up", Command::PopupUp),
+    ("popup_down", Command::PopupDown),
+    ("popup_page_up", Command::PopupPageUp),
+    ("popup_page_down", Command::PopupPageDown),
 ];
 
 /// The views, for checking that a keymap leaves no key doing two things in one view.
@@ -79,6 +102,10 @@ const VIEWS: &[(&str, View)] = &[
     ("events", View::Events),
     ("stats", View::Stats),
     ("confirm", View::Confirm),
+    ("hosts", View::Hosts),
+    ("host key", View::HostKey),
+    ("playbooks", View::Playbooks),
+    ("plan", View::Plan),
 ];
 
 /// Where keys go; each has its own table.
@@ -90,6 +117,13 @@ pub enum View {
     Events,
     Stats,
     Confirm,
+    Hosts,
+    /// The dialog about a host key no known-hosts file records.
+    HostKey,
+    /// The playbook picker.
+    Playbooks,
+    /// A check run's plan waiting for confirmation.
+    Plan,
 }
 
 /// One key binding: the keys, how help names them, what they do.
@@ -175,6 +209,12 @@ const SERVICES: &[Binding] = &[
         ":",
         "type a command, e.g. redeploy api (Tab completes)",
         Command::CommandLine,
+    ),
+    bind(
+        &[KeyCode::Char('H')],
+        "H",
+        "show the hosts (facts, last runs, provisioning)",
+        Command::Hosts,
     ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
     bind(
@@ -276,6 +316,12 @@ const LOGS: &[Binding] = &[
         "type a command, e.g. redeploy api (Tab completes)",
         Command::CommandLine,
     ),
+    bind(
+        &[KeyCode::Char('H')],
+        "H",
+        "show the hosts (facts, last runs, provisioning)",
+        Command::Hosts,
+    ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
     bind(
         &[KeyCode::Char('q')],
@@ -340,6 +386,128 @@ const CONFIRM: &[Binding] = &[
     ),
 ];
 
+const HOSTS: &[Binding] = &[
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        "↑/k",
+        "select previous host",
+        Command::SelectHostPrevious,
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        "↓/j",
+        "select next host",
+        Command::SelectHostNext,
+    ),
+    bind(
+        &[KeyCode::Char('p')],
+        "p",
+        "run a playbook: check first, apply after y",
+        Command::Provision,
+    ),
+    bind(
+        &[KeyCode::Char('f')],
+        "f",
+        "gather the host's facts again",
+        Command::RefreshFacts,
+    ),
+    bind(
+        &[KeyCode::Char('e')],
+        "e",
+        "show the history of results and warnings",
+        Command::Events,
+    ),
+    bind(
+        &[KeyCode::Char('H'), KeyCode::Esc],
+        "H/Esc",
+        "back to the stack",
+        Command::Hosts,
+    ),
+    bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
+];
+
+const HOST_KEY: &[Binding] = &[
+    bind(
+        &[KeyCode::Char('y')],
+        "y",
+        "trust this exact key and connect",
+        Command::Confirm,
+    ),
+    bind(
+        &[KeyCode::Esc, KeyCode::Char('n')],
+        "Esc/n",
+        "refuse the key",
+        Command::Close,
+    ),
+];
+
+const PLAYBOOKS: &[Binding] = &[
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        "↑/k",
+        "previous playbook",
+        Command::PopupUp,
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        "↓/j",
+        "next playbook",
+        Command::PopupDown,
+    ),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        "run it in check mode (changes nothing)",
+        Command::Choose,
+    ),
+    bind(&[KeyCode::Esc], "Esc", "cancel", Command::Close),
+];
+
+const PLAN: &[Binding] = &[
+    bind(
+        &[KeyCode::Up, KeyCode::Char('k')],
+        "↑/k",
+        "scroll up",
+        Command::PopupUp,
+    ),
+    bind(
+        &[KeyCode::Down, KeyCode::Char('j')],
+        "↓/j",
+        "scroll down",
+        Command::PopupDown,
+    ),
+    bind(
+        &[KeyCode::PageUp],
+        "PgUp",
+        "scroll up a page",
+        Command::PopupPageUp,
+    ),
+    bind(
+        &[KeyCode::PageDown, KeyCode::Char(' ')],
+        "PgDn/Space",
+        "scroll down a page",
+        Command::PopupPageDown,
+    ),
+    bind(
+        &[KeyCode::Char('y')],
+        "y",
+        "apply this plan to the host",
+        Command::Confirm,
+    ),
+    bind(
+        &[KeyCode::Esc, KeyCode::Char('n')],
+        "Esc/n",
+        "cancel, change nothing",
+        Command::Close,
+    ),
+];
+
 /// The bindings of a view, in the order help lists them.
 pub fn bindings(view: View) -> &'static [Binding] {
     match view {
@@ -349,6 +517,10 @@ pub fn bindings(view: View) -> &'static [Binding] {
         View::Events => EVENTS,
         View::Stats => STATS,
         View::Confirm => CONFIRM,
+        View::Hosts => HOSTS,
+        View::HostKey => HOST_KEY,
+        View::Playbooks => PLAYBOOKS,
+        View::Plan => PLAN,
     }
 }
 

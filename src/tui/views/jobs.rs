@@ -62,7 +62,7 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
 }
 
 /// `text` cut to `width` characters, the cut marked with `…`.
-fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }
@@ -71,7 +71,7 @@ fn fit(text: &str, width: usize) -> String {
     cut
 }
 
-fn symbol(state: JobState) -> &'static str {
+pub(crate) fn symbol(state: JobState) -> &'static str {
     match state {
         JobState::Waiting => "·",
         JobState::Running => "…",
@@ -93,7 +93,7 @@ fn state_word(state: JobState) -> &'static str {
     }
 }
 
-fn state_style(theme: Theme, state: JobState) -> Style {
+pub(crate) fn state_style(theme: Theme, state: JobState) -> Style {
     match state {
         JobState::Waiting | JobState::Skipped => theme.muted(),
         JobState::Running => theme.warn(),
