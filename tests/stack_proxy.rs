@@ -195,3 +195,144 @@ fn debian_reverse_proxy_puts_apache_in_front_of_the_running_stack_and_a_rerun_ch
         "Apache still listens on the test port after the restore"
     );
 }
+
+/// A tmux server of its own running one command in a detached session.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("capstan-{name}-{}", std::process::id()),
+        };
+        let started = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "110",
+            "-y",
+            "34",
+            command,
+        ]);
+        assert!(
+            started,
+            "tmux new-session failed (is tmux installed? run scripts/test)"
+        );
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> bool {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args), "tmux send-keys {keys:?} failed");
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "main"])
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows every one of `texts`, failing with the last screen.
+    fn wait_for(&self, texts: &[&str]) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let screen = self.screen();
+            if texts.iter().all(|text| screen.contains(text)) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "timed out waiting for {texts:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn dashboard_hosts_view_asks_for_the_host_key_then_shows_facts_and_a_check_plan_over_real_ssh() {
+    let home = Home::new(
+        "debian-test",
+        &env("CAPSTAN_TEST_SSH_PORT"),
+        &env("CAPSTAN_TEST_SSH_USER"),
+        &env("CAPSTAN_TEST_SSH_KEY"),
+    );
+    let inventory = home.path().join("config/capstan/hosts.toml");
+    std::fs::create_dir_all(inventory.parent().expect("a parent")).expect("create config dir");
+    std::fs::write(
+        &inventory,
+        "[[host]]\nname = \"debian-test\"\nalias = \"debian-test\"\n",
+    )
+    .expect("write the inventory");
+    let fingerprint = sh(&format!(
+        "ssh-keygen -lf {} | cut -d' ' -f2",
+        env("CAPSTAN_TEST_SSH_HOST_KEY_PUB")
+    ));
+    let fingerprint = fingerprint.trim();
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+    let _apache = ApacheRestore::capture();
+    let before = support::hash_tree(std::path::Path::new("/etc/apache2"));
+
+    let dir = home.path().display();
+    let command = format!(
+        "env -u SSH_AUTH_SOCK HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_DATA_HOME={dir}/data \
+         XDG_STATE_HOME={dir}/state {} --project t-hosts-tui-{} --port {}; sleep 600",
+        env!("CARGO_BIN_EXE_capstan"),
+        std::process::id(),
+        free_port()
+    );
+    let tmux = Tmux::start("hosts-tui", &command);
+    tmux.wait_for(&["? help"]);
+
+    tmux.keys(&["H"]);
+    tmux.wait_for(&["key unknown"]);
+    tmux.keys(&["p"]);
+    let dialog = tmux.wait_for(&["unknown host key", fingerprint]);
+    assert!(dialog.contains("ssh-ed25519"), "{dialog}");
+    tmux.keys(&["y"]);
+    let facts = tmux.wait_for(&["reachable", "debian 12", "apache2"]);
+    assert!(facts.contains("never"), "no run recorded yet: {facts}");
+
+    tmux.keys(&["p"]);
+    tmux.wait_for(&["playbook for debian-test", "rhel-reverse-proxy"]);
+    tmux.keys(&["Enter"]);
+    let plan = tmux.wait_for(&["plan: debian-reverse-proxy on debian-test", "y apply"]);
+    assert!(plan.contains("would change"), "{plan}");
+    assert!(
+        plan.contains("+++ /etc/apache2/sites-available/000-capstan-person.conf (playbook)"),
+        "the plan shows the vhost's diff: {plan}"
+    );
+    tmux.keys(&["Escape"]);
+    let after = tmux.wait_for(&["(check) · debian-test:", "debian-reverse-proxy (check):"]);
+
+    assert_eq!(
+        support::hash_tree(std::path::Path::new("/etc/apache2")),
+        before,
+        "the check run changed /etc/apache2:\n{after}"
+    );
+    let audit = std::fs::read_to_string(home.audit_log()).expect("the check run is audited");
+    assert!(audit.contains("\"check\":true"), "{audit}");
+    tmux.keys(&["q"]);
+}
