@@ -10,15 +10,16 @@
 #[path = "provision/support.rs"]
 mod support;
 
-use std::fs::File;
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 use support::{Home, env, free_port, get, sh};
 
 const SITE: &str = "/etc/apache2/sites-available/000-capstan-person.conf";
 
-/// Serialises the tests that reconfigure this machine's Apache across test binaries.
-const APACHE_LOCK: &str = "/tmp/capstan-test-apache.lock";
+/// One test of this binary at a time touches Apache; across binaries, `.config/nextest.toml`
+/// puts this binary and tests/provision.rs in one test group of one thread.
+static APACHE: Mutex<()> = Mutex::new(());
 
 /// Puts this machine's Apache back as it was, even when the test panics: the site removed, the
 /// proxy modules disabled when they were before, ports.conf restored, Apache stopped (or
@@ -27,13 +28,15 @@ struct ApacheRestore {
     ports_conf: Vec<u8>,
     mods_before: String,
     was_running: bool,
-    _lock: File,
+    _lock: MutexGuard<'static, ()>,
 }
 
 impl ApacheRestore {
     fn capture() -> ApacheRestore {
-        let lock = File::create(APACHE_LOCK).expect("create the Apache lock file");
-        lock.lock().expect("take the Apache lock");
+        // A test that failed while holding the lock restored Apache on its way out.
+        let lock = APACHE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         ApacheRestore {
             ports_conf: std::fs::read("/etc/apache2/ports.conf").expect("read ports.conf"),
             mods_before: sh("ls /etc/apache2/mods-enabled"),
