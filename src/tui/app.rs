@@ -498,7 +498,8 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if self.popup.is_some() {
+        // The hosts view is keyboard-only; the stack's pane areas are stale while it shows.
+        if self.popup.is_some() || self.focus == Focus::Hosts {
             return;
         }
         let at = Position::new(mouse.column, mouse.row);

@@ -199,8 +199,17 @@ impl App {
                 host,
                 playbook,
                 steps,
-            } => {
-                if self.popup.is_none() {
+            } => match self.popup {
+                // A question waiting for an answer is not taken away; the plan is in the run
+                // pane and the history, and p runs the check again.
+                Some(Popup::Confirm { .. } | Popup::HostKey { .. }) => {
+                    let text = format!(
+                        "check of {playbook} on {host} done; answer the open question, then p \
+                         to see the plan again"
+                    );
+                    self.set_status(StatusKind::Info, text);
+                }
+                _ => {
                     self.popup = Some(Popup::Plan {
                         host,
                         playbook,
@@ -208,7 +217,7 @@ impl App {
                         scroll: 0,
                     });
                 }
-            }
+            },
         }
     }
 
