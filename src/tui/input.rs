@@ -2,6 +2,8 @@
 //! help always lists every key the current view answers to; a [`Keymap`] from the user's
 //! settings replaces the keys of chosen commands. Imports no I/O and no `ops`.
 
+mod hosts;
+
 use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -386,128 +388,6 @@ const CONFIRM: &[Binding] = &[
     ),
 ];
 
-const HOSTS: &[Binding] = &[
-    bind(
-        &[KeyCode::Up, KeyCode::Char('k')],
-        "↑/k",
-        "select previous host",
-        Command::SelectHostPrevious,
-    ),
-    bind(
-        &[KeyCode::Down, KeyCode::Char('j')],
-        "↓/j",
-        "select next host",
-        Command::SelectHostNext,
-    ),
-    bind(
-        &[KeyCode::Char('p')],
-        "p",
-        "run a playbook: check first, apply after y",
-        Command::Provision,
-    ),
-    bind(
-        &[KeyCode::Char('f')],
-        "f",
-        "gather the host's facts again",
-        Command::RefreshFacts,
-    ),
-    bind(
-        &[KeyCode::Char('e')],
-        "e",
-        "show the history of results and warnings",
-        Command::Events,
-    ),
-    bind(
-        &[KeyCode::Char('H'), KeyCode::Esc],
-        "H/Esc",
-        "back to the stack",
-        Command::Hosts,
-    ),
-    bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
-    bind(
-        &[KeyCode::Char('q')],
-        "q",
-        "quit (asks first while a job runs)",
-        Command::Quit,
-    ),
-];
-
-const HOST_KEY: &[Binding] = &[
-    bind(
-        &[KeyCode::Char('y')],
-        "y",
-        "trust this exact key and connect",
-        Command::Confirm,
-    ),
-    bind(
-        &[KeyCode::Esc, KeyCode::Char('n')],
-        "Esc/n",
-        "refuse the key",
-        Command::Close,
-    ),
-];
-
-const PLAYBOOKS: &[Binding] = &[
-    bind(
-        &[KeyCode::Up, KeyCode::Char('k')],
-        "↑/k",
-        "previous playbook",
-        Command::PopupUp,
-    ),
-    bind(
-        &[KeyCode::Down, KeyCode::Char('j')],
-        "↓/j",
-        "next playbook",
-        Command::PopupDown,
-    ),
-    bind(
-        &[KeyCode::Enter],
-        "Enter",
-        "run it in check mode (changes nothing)",
-        Command::Choose,
-    ),
-    bind(&[KeyCode::Esc], "Esc", "cancel", Command::Close),
-];
-
-const PLAN: &[Binding] = &[
-    bind(
-        &[KeyCode::Up, KeyCode::Char('k')],
-        "↑/k",
-        "scroll up",
-        Command::PopupUp,
-    ),
-    bind(
-        &[KeyCode::Down, KeyCode::Char('j')],
-        "↓/j",
-        "scroll down",
-        Command::PopupDown,
-    ),
-    bind(
-        &[KeyCode::PageUp],
-        "PgUp",
-        "scroll up a page",
-        Command::PopupPageUp,
-    ),
-    bind(
-        &[KeyCode::PageDown, KeyCode::Char(' ')],
-        "PgDn/Space",
-        "scroll down a page",
-        Command::PopupPageDown,
-    ),
-    bind(
-        &[KeyCode::Char('y')],
-        "y",
-        "apply this plan to the host",
-        Command::Confirm,
-    ),
-    bind(
-        &[KeyCode::Esc, KeyCode::Char('n')],
-        "Esc/n",
-        "cancel, change nothing",
-        Command::Close,
-    ),
-];
-
 /// The bindings of a view, in the order help lists them.
 pub fn bindings(view: View) -> &'static [Binding] {
     match view {
@@ -517,10 +397,10 @@ pub fn bindings(view: View) -> &'static [Binding] {
         View::Events => EVENTS,
         View::Stats => STATS,
         View::Confirm => CONFIRM,
-        View::Hosts => HOSTS,
-        View::HostKey => HOST_KEY,
-        View::Playbooks => PLAYBOOKS,
-        View::Plan => PLAN,
+        View::Hosts => hosts::HOSTS,
+        View::HostKey => hosts::HOST_KEY,
+        View::Playbooks => hosts::PLAYBOOKS,
+        View::Plan => hosts::PLAN,
     }
 }
 

@@ -362,3 +362,35 @@ fn read_only_runs_check_mode_but_refuses_to_apply() {
     let status = app.status().map(|s| s.text.clone()).unwrap_or_default();
     assert!(status.contains("read-only"), "{status}");
 }
+
+#[test]
+fn a_plan_that_arrives_while_a_host_key_question_is_open_leaves_the_question() {
+    let mut app = hosts_app(false);
+    let unknown = Probe::KeyUnknown {
+        key_type: "ssh-ed25519".into(),
+        fingerprint: FINGERPRINT.into(),
+    };
+    host(
+        &mut app,
+        HostMsg::Probed {
+            host: "db1".into(),
+            probe: unknown,
+        },
+    );
+
+    host(
+        &mut app,
+        HostMsg::Planned {
+            host: "web1".into(),
+            playbook: "rhel-reverse-proxy".into(),
+            steps: vhost_plan(),
+        },
+    );
+
+    assert_eq!(app.view(), View::HostKey);
+    let status = app.status().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(
+        status.contains("check of rhel-reverse-proxy on web1 done"),
+        "{status}"
+    );
+}
