@@ -394,3 +394,29 @@ fn a_plan_that_arrives_while_a_host_key_question_is_open_leaves_the_question() {
         "{status}"
     );
 }
+
+#[test]
+fn scrolling_the_plan_past_its_end_stops_there_so_scrolling_back_is_immediate() {
+    let mut app = hosts_app(false);
+    host(
+        &mut app,
+        HostMsg::Planned {
+            host: "web1".into(),
+            playbook: "rhel-reverse-proxy".into(),
+            steps: vhost_plan(),
+        },
+    );
+
+    for _ in 0..20 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    for _ in 0..13 {
+        key(&mut app, KeyCode::Char('k'));
+    }
+    let screen = render(&app, 100, 12);
+
+    assert!(
+        screen.contains("3 step(s) would change the host"),
+        "{screen}"
+    );
+}

@@ -77,6 +77,16 @@ pub struct PlanStep {
     pub detail: Option<String>,
 }
 
+impl PlanStep {
+    /// The lines the plan window gives this step: its name, then each line of its detail.
+    pub fn line_count(&self) -> usize {
+        1 + self
+            .detail
+            .as_deref()
+            .map_or(0, |detail| detail.lines().count())
+    }
+}
+
 /// One host as the hosts view shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostRow {
@@ -349,7 +359,10 @@ impl App {
                     .saturating_add_signed(delta)
                     .min(PLAYBOOKS.len() - 1);
             }
-            Some(Popup::Plan { scroll, .. }) => *scroll = scroll.saturating_add_signed(delta),
+            Some(Popup::Plan { scroll, steps, .. }) => {
+                let lines: usize = steps.iter().map(PlanStep::line_count).sum();
+                *scroll = scroll.saturating_add_signed(delta).min(lines);
+            }
             _ => {}
         }
     }

@@ -45,8 +45,9 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
                     theme.muted(),
                 ),
             ];
-            if let Some(detail) = &step.detail {
-                spans.push(Span::raw(format!(" {detail}")));
+            // A provisioning step's detail can hold a whole diff: its first line fits here.
+            if let Some(first) = step.detail.as_deref().and_then(|d| d.lines().next()) {
+                spans.push(Span::raw(format!(" {first}")));
             }
             Line::from(spans)
         })
