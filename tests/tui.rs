@@ -9,6 +9,8 @@ mod support;
 mod actions;
 #[path = "tui/event_loop.rs"]
 mod event_loop;
+#[path = "tui/hosts.rs"]
+mod hosts;
 #[path = "tui/logs.rs"]
 mod logs;
 #[path = "tui/screens.rs"]
