@@ -401,26 +401,35 @@ impl App {
     }
 
     /// Hands an action to the runner unless read-only mode or a running job forbids it.
+    ///
+    /// Work on a host never waits for the stack's jobs (and sets no stack gate): provisioning
+    /// web1 while the stack comes up is fine, and the plan dialog already asks before an apply.
     fn request(&mut self, action: Action) -> Option<Action> {
         if self.refuse_when_read_only(&action) {
             return None;
         }
-        if let Some(job) = self.jobs.running() {
-            let text = format!(
-                "{}: refused, {} is still running",
-                action.describe(),
-                job.title
-            );
-            self.set_status(StatusKind::Error, text);
-            return None;
-        }
-        if let Some(asked) = &self.awaiting_job {
-            let text = format!("{}: refused, {asked} is starting", action.describe());
-            self.set_status(StatusKind::Error, text);
-            return None;
+        let on_host = matches!(
+            action,
+            Action::GatherFacts { .. } | Action::Provision { .. }
+        );
+        if !on_host {
+            if let Some(job) = self.jobs.running() {
+                let text = format!(
+                    "{}: refused, {} is still running",
+                    action.describe(),
+                    job.title
+                );
+                self.set_status(StatusKind::Error, text);
+                return None;
+            }
+            if let Some(asked) = &self.awaiting_job {
+                let text = format!("{}: refused, {asked} is starting", action.describe());
+                self.set_status(StatusKind::Error, text);
+                return None;
+            }
+            self.awaiting_job = Some(action.describe());
         }
 
-        self.awaiting_job = Some(action.describe());
         self.set_status(
             StatusKind::Info,
             format!("{}: starting…", action.describe()),

@@ -420,3 +420,29 @@ fn scrolling_the_plan_past_its_end_stops_there_so_scrolling_back_is_immediate() 
         "{screen}"
     );
 }
+
+/// Regression: `p` on a host while the stack's `up` job ran was refused ("provision …: refused,
+/// up … is still running"), so a first `capstan` that brought the stack up blocked every check.
+#[test]
+fn a_host_check_starts_while_the_stack_is_still_coming_up() {
+    let mut app = hosts_app(false);
+    job(
+        &mut app,
+        1,
+        JobUpdate::Started {
+            title: "up person".into(),
+        },
+    );
+
+    key(&mut app, KeyCode::Char('p'));
+    let action = key(&mut app, KeyCode::Enter);
+
+    assert_eq!(
+        action,
+        Some(Action::Provision {
+            host: "web1".into(),
+            playbook: "debian-reverse-proxy".into(),
+            check: true,
+        })
+    );
+}
