@@ -256,6 +256,26 @@ impl Tmux {
         self.wait_for_within(texts, 60)
     }
 
+    /// Every screen seen until one shows `text` (the last), failing after `secs` seconds.
+    fn screens_until(&self, text: &str, secs: u64) -> Vec<String> {
+        let started = std::time::Instant::now();
+        let mut screens = Vec::new();
+        loop {
+            let screen = self.screen();
+            let found = screen.contains(text);
+            screens.push(screen);
+            if found {
+                return screens;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(secs),
+                "timed out waiting for {text:?}; screen:\n{}",
+                screens.last().map_or("", String::as_str)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
     /// [`Tmux::wait_for`] with a timeout of `secs` seconds.
     fn wait_for_within(&self, texts: &[&str], secs: u64) -> String {
         let started = std::time::Instant::now();
@@ -403,9 +423,22 @@ fn dashboard_hosts_view_applies_debian_reverse_proxy_for_real_in_front_of_the_ru
     );
     let started = std::time::Instant::now();
     tmux.keys(&["y"]);
-    let done = tmux.wait_for_within(&["debian-reverse-proxy: "], 240);
+    let screens = tmux.screens_until("debian-reverse-proxy: ", 240);
     let took = started.elapsed();
+    let done = screens.last().cloned().unwrap_or_default();
 
+    let running: Vec<&String> = screens
+        .iter()
+        .filter(|screen| screen.contains("provision debian-reverse-proxy on debian-test · running"))
+        .collect();
+    assert!(
+        !running.is_empty(),
+        "the apply's steps stream in while it runs; last screen:\n{done}"
+    );
+    assert!(
+        done.contains("provision debian-reverse-proxy on debian-test · "),
+        "the run pane shows the finished apply:\n{done}"
+    );
     assert!(
         !done.contains("debian-reverse-proxy: failed"),
         "the apply failed:\n{done}"
