@@ -147,7 +147,19 @@ fn debian_reverse_proxy_puts_apache_in_front_of_the_running_stack_and_a_rerun_ch
     let direct = get(stack.port, "/api/persons/").expect("the stack answers on its port");
     assert_eq!(direct.0, 200, "the stack itself: {direct:?}");
 
+    // The listen port comes from the inventory; the inventory's upstream is wrong on purpose
+    // and the command line's `--var upstream` wins over it.
     let listen_var = format!("listen_port={listen}");
+    let added = home.capstan(&[
+        "hosts",
+        "add",
+        "debian-test",
+        "--var",
+        &listen_var,
+        "--var",
+        "upstream=127.0.0.1:1",
+    ]);
+    assert!(added.success, "{}", added.all_text());
     let upstream_var = format!("upstream=127.0.0.1:{}", stack.port);
     let provision = |extra: &[&str]| {
         let mut args = vec![
@@ -155,8 +167,6 @@ fn debian_reverse_proxy_puts_apache_in_front_of_the_running_stack_and_a_rerun_ch
             "debian-reverse-proxy",
             "debian-test",
             "--json",
-            "--var",
-            &listen_var,
             "--var",
             &upstream_var,
         ];

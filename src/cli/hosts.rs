@@ -117,12 +117,13 @@ fn list(global: &Global, inventory: &Inventory) -> anyhow::Result<()> {
             None => host.target().to_string(),
         };
         let vars: Vec<String> = host.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        println!(
+        let line = format!(
             "{:width$}  {target:30}  {:12}  {}",
             host.name,
             host.groups.join(","),
             vars.join(" ")
         );
+        println!("{}", line.trim_end());
     }
     Ok(())
 }
