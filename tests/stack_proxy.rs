@@ -333,10 +333,13 @@ fn dashboard_hosts_view_asks_for_the_host_key_then_shows_facts_and_a_check_plan_
     let _apache = ApacheRestore::capture();
     let before = support::hash_tree(std::path::Path::new("/etc/apache2"));
 
+    // Read-only: a check run is allowed, and the dashboard does not bring up the absent stack
+    // by itself (an `up` job would refuse the check run while it lasts, and outlive the test).
     let dir = home.path().display();
     let command = format!(
         "env -u SSH_AUTH_SOCK HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_DATA_HOME={dir}/data \
-         XDG_STATE_HOME={dir}/state {} --project t-hosts-tui-{} --port {}; sleep 600",
+         XDG_STATE_HOME={dir}/state {} --read-only --project t-hosts-tui-{} --port {}; \
+         sleep 600",
         env!("CARGO_BIN_EXE_capstan"),
         std::process::id(),
         free_port()
@@ -356,7 +359,10 @@ fn dashboard_hosts_view_asks_for_the_host_key_then_shows_facts_and_a_check_plan_
     tmux.keys(&["p"]);
     tmux.wait_for(&["playbook for debian-test", "rhel-reverse-proxy"]);
     tmux.keys(&["Enter"]);
-    let plan = tmux.wait_for(&["plan: debian-reverse-proxy on debian-test", "y apply"]);
+    let plan = tmux.wait_for(&[
+        "plan: debian-reverse-proxy on debian-test",
+        "read-only: check only",
+    ]);
     assert!(plan.contains("would change"), "{plan}");
     assert!(
         plan.contains("+++ /etc/apache2/sites-available/000-capstan-person.conf (playbook)"),
