@@ -147,7 +147,19 @@ fn debian_reverse_proxy_puts_apache_in_front_of_the_running_stack_and_a_rerun_ch
     let direct = get(stack.port, "/api/persons/").expect("the stack answers on its port");
     assert_eq!(direct.0, 200, "the stack itself: {direct:?}");
 
+    // The listen port comes from the inventory; the inventory's upstream is wrong on purpose
+    // and the command line's `--var upstream` wins over it.
     let listen_var = format!("listen_port={listen}");
+    let added = home.capstan(&[
+        "hosts",
+        "add",
+        "debian-test",
+        "--var",
+        &listen_var,
+        "--var",
+        "upstream=127.0.0.1:1",
+    ]);
+    assert!(added.success, "{}", added.all_text());
     let upstream_var = format!("upstream=127.0.0.1:{}", stack.port);
     let provision = |extra: &[&str]| {
         let mut args = vec![
@@ -155,8 +167,6 @@ fn debian_reverse_proxy_puts_apache_in_front_of_the_running_stack_and_a_rerun_ch
             "debian-reverse-proxy",
             "debian-test",
             "--json",
-            "--var",
-            &listen_var,
             "--var",
             &upstream_var,
         ];
@@ -253,6 +263,31 @@ impl Tmux {
 
     /// Waits until the screen shows every one of `texts`, failing with the last screen.
     fn wait_for(&self, texts: &[&str]) -> String {
+        self.wait_for_within(texts, 60)
+    }
+
+    /// Every screen seen until one shows `text` (the last), failing after `secs` seconds.
+    fn screens_until(&self, text: &str, secs: u64) -> Vec<String> {
+        let started = std::time::Instant::now();
+        let mut screens = Vec::new();
+        loop {
+            let screen = self.screen();
+            let found = screen.contains(text);
+            screens.push(screen);
+            if found {
+                return screens;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(secs),
+                "timed out waiting for {text:?}; screen:\n{}",
+                screens.last().map_or("", String::as_str)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
+    /// [`Tmux::wait_for`] with a timeout of `secs` seconds.
+    fn wait_for_within(&self, texts: &[&str], secs: u64) -> String {
         let started = std::time::Instant::now();
         loop {
             let screen = self.screen();
@@ -260,7 +295,7 @@ impl Tmux {
                 return screen;
             }
             assert!(
-                started.elapsed() < std::time::Duration::from_secs(60),
+                started.elapsed() < std::time::Duration::from_secs(secs),
                 "timed out waiting for {texts:?}; screen:\n{screen}"
             );
             std::thread::sleep(std::time::Duration::from_millis(200));
@@ -298,10 +333,13 @@ fn dashboard_hosts_view_asks_for_the_host_key_then_shows_facts_and_a_check_plan_
     let _apache = ApacheRestore::capture();
     let before = support::hash_tree(std::path::Path::new("/etc/apache2"));
 
+    // Read-only: a check run is allowed, and the dashboard does not bring up the absent stack
+    // by itself (an `up` job would refuse the check run while it lasts, and outlive the test).
     let dir = home.path().display();
     let command = format!(
         "env -u SSH_AUTH_SOCK HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_DATA_HOME={dir}/data \
-         XDG_STATE_HOME={dir}/state {} --project t-hosts-tui-{} --port {}; sleep 600",
+         XDG_STATE_HOME={dir}/state {} --read-only --project t-hosts-tui-{} --port {}; \
+         sleep 600",
         env!("CARGO_BIN_EXE_capstan"),
         std::process::id(),
         free_port()
@@ -321,7 +359,10 @@ fn dashboard_hosts_view_asks_for_the_host_key_then_shows_facts_and_a_check_plan_
     tmux.keys(&["p"]);
     tmux.wait_for(&["playbook for debian-test", "rhel-reverse-proxy"]);
     tmux.keys(&["Enter"]);
-    let plan = tmux.wait_for(&["plan: debian-reverse-proxy on debian-test", "y apply"]);
+    let plan = tmux.wait_for(&[
+        "plan: debian-reverse-proxy on debian-test",
+        "read-only: check only",
+    ]);
     assert!(plan.contains("would change"), "{plan}");
     assert!(
         plan.contains("+++ /etc/apache2/sites-available/000-capstan-person.conf (playbook)"),
@@ -338,4 +379,124 @@ fn dashboard_hosts_view_asks_for_the_host_key_then_shows_facts_and_a_check_plan_
     let audit = std::fs::read_to_string(home.audit_log()).expect("the check run is audited");
     assert!(audit.contains("\"check\":true"), "{audit}");
     tmux.keys(&["q"]);
+}
+
+#[test]
+fn dashboard_hosts_view_applies_debian_reverse_proxy_for_real_in_front_of_the_running_stack() {
+    let home = Home::new(
+        "debian-test",
+        &env("CAPSTAN_TEST_SSH_PORT"),
+        &env("CAPSTAN_TEST_SSH_USER"),
+        &env("CAPSTAN_TEST_SSH_KEY"),
+    );
+    let stack = Stack::up(&home);
+    let restore = ApacheRestore::capture();
+    let listen = free_port();
+    let direct = get(stack.port, "/api/persons/").expect("the stack answers on its port");
+    assert_eq!(direct.0, 200, "the stack itself: {direct:?}");
+
+    // The listen port comes from the inventory; `upstream` is the dashboard's default, the
+    // stack's published port.
+    let listen_var = format!("listen_port={listen}");
+    let added = home.capstan(&["hosts", "add", "debian-test", "--var", &listen_var]);
+    assert!(added.success, "{}", added.all_text());
+    let listed = home.capstan(&["hosts", "list"]);
+    assert!(listed.stdout.contains(&listen_var), "{}", listed.stdout);
+    let fingerprint = sh(&format!(
+        "ssh-keygen -lf {} | cut -d' ' -f2",
+        env("CAPSTAN_TEST_SSH_HOST_KEY_PUB")
+    ));
+    let fingerprint = fingerprint.trim();
+
+    let dir = home.path().display();
+    let command = format!(
+        "env -u SSH_AUTH_SOCK HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_DATA_HOME={dir}/data \
+         XDG_STATE_HOME={dir}/state {} --project {} --port {}; sleep 600",
+        env!("CARGO_BIN_EXE_capstan"),
+        stack.project,
+        stack.port
+    );
+    let tmux = Tmux::start("hosts-apply", &command);
+    tmux.wait_for(&["? help"]);
+    tmux.keys(&["H"]);
+    tmux.wait_for(&["key unknown"]);
+    tmux.keys(&["p"]);
+    tmux.wait_for(&["unknown host key", fingerprint]);
+    tmux.keys(&["y"]);
+    tmux.wait_for(&["reachable", "debian 12"]);
+
+    tmux.keys(&["p"]);
+    tmux.wait_for(&["playbook for debian-test", "debian-reverse-proxy"]);
+    tmux.keys(&["Enter"]);
+    let plan = tmux.wait_for(&["plan: debian-reverse-proxy on debian-test", "y apply"]);
+    assert!(
+        plan.contains("+++ /etc/apache2/sites-available/000-capstan-person.conf (playbook)"),
+        "the plan shows the vhost's diff: {plan}"
+    );
+    assert!(
+        get(listen, "/api/persons/").is_none(),
+        "nothing listens on the test port before the apply"
+    );
+    let started = std::time::Instant::now();
+    tmux.keys(&["y"]);
+    let screens = tmux.screens_until("debian-reverse-proxy: ", 240);
+    let took = started.elapsed();
+    let done = screens.last().cloned().unwrap_or_default();
+
+    let running: Vec<&String> = screens
+        .iter()
+        .filter(|screen| screen.contains("provision debian-reverse-proxy on debian-test · running"))
+        .collect();
+    assert!(
+        !running.is_empty(),
+        "the apply's steps stream in while it runs; last screen:\n{done}"
+    );
+    assert!(
+        done.contains("provision debian-reverse-proxy on debian-test · "),
+        "the run pane shows the finished apply:\n{done}"
+    );
+    assert!(
+        !done.contains("debian-reverse-proxy: failed"),
+        "the apply failed:\n{done}"
+    );
+    let through_apache = get(listen, "/api/persons/").expect("Apache answers on the test port");
+    assert_eq!(
+        through_apache, direct,
+        "Apache must answer the stack's JSON unchanged"
+    );
+    let audit = std::fs::read_to_string(home.audit_log()).expect("the runs are audited");
+    let applied: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("an audit record"))
+        .filter(|record: &serde_json::Value| record["check"] == false)
+        .collect();
+    let outcome = |step: &str| {
+        applied
+            .iter()
+            .find(|record| record["step"] == step)
+            .map(|record| record["outcome"].as_str().unwrap_or("").to_string())
+    };
+    assert!(
+        applied.iter().all(|record| record["outcome"] != "failed"
+            && record["host"] == "debian-test"
+            && record["playbook"] == "debian-reverse-proxy"),
+        "{audit}"
+    );
+    assert_eq!(
+        outcome("the site proxies to the stack").as_deref(),
+        Some("changed")
+    );
+    assert_eq!(
+        outcome("the app answers through the proxy").as_deref(),
+        Some("ok")
+    );
+    eprintln!(
+        "debian-reverse-proxy applied from the dashboard in front of the stack: {:.2} s",
+        took.as_secs_f64()
+    );
+
+    tmux.keys(&["q"]);
+    drop(tmux);
+    drop(restore);
+    assert!(!std::path::Path::new(SITE).exists(), "the site was left");
 }

@@ -30,6 +30,10 @@ pub enum HostsCommand {
         /// A group the host belongs to (repeatable).
         #[arg(long = "group", value_name = "GROUP")]
         groups: Vec<String>,
+        /// A playbook variable for this host (repeatable); `--var` of `provision` wins over it.
+        /// Not for secrets: those come from 0600 files through `provision --secret`.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
     },
     /// List the inventory.
     List,
@@ -64,9 +68,11 @@ pub async fn hosts(global: &Global, args: HostsArgs) -> anyhow::Result<ExitCode>
             target,
             name,
             groups,
+            vars,
         } => {
             let target: Target = target.parse()?;
-            let entry = HostEntry::from_target(&target, name, groups);
+            let mut entry = HostEntry::from_target(&target, name, groups);
+            entry.vars = super::provision::pairs(&vars, "--var")?;
             let name = entry.name.clone();
             inventory.add(entry.clone())?;
             if global.json {
@@ -104,17 +110,20 @@ fn list(global: &Global, inventory: &Inventory) -> anyhow::Result<()> {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!("{:width$}  {:30}  GROUPS", "NAME", "TARGET");
+    println!("{:width$}  {:30}  {:12}  VARS", "NAME", "TARGET", "GROUPS");
     for host in inventory.hosts() {
         let target = match &host.alias {
             Some(_) => format!("{} (ssh config)", host.target()),
             None => host.target().to_string(),
         };
-        println!(
-            "{:width$}  {target:30}  {}",
+        let vars: Vec<String> = host.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let line = format!(
+            "{:width$}  {target:30}  {:12}  {}",
             host.name,
-            host.groups.join(",")
+            host.groups.join(","),
+            vars.join(" ")
         );
+        println!("{}", line.trim_end());
     }
     Ok(())
 }

@@ -71,6 +71,14 @@ pub async fn provision(global: &Global, args: ProvisionArgs) -> anyhow::Result<E
     let values = Arc::new(Values::resolve(&playbook, &options)?);
     let inventory = Arc::new(Inventory::load(&Inventory::default_path()?)?);
     let hosts = expand_hosts(&inventory, &args.hosts);
+    let mut jobs: Vec<HostJob> = Vec::new();
+    for host in &hosts {
+        jobs.push(HostJob {
+            id: job::next_job_id(),
+            host: host.clone(),
+            values: host_values(&inventory, host, &playbook, &options)?,
+        });
+    }
     let audit = Arc::new(AuditLog::open(&AuditLog::default_path()?)?);
     let env = Arc::new(SshEnv::discover()?);
     let connect_options = Arc::new(ConnectOptions {
@@ -83,13 +91,6 @@ pub async fn provision(global: &Global, args: ProvisionArgs) -> anyhow::Result<E
         ..ConnectOptions::default()
     });
 
-    let jobs: Vec<HostJob> = hosts
-        .iter()
-        .map(|host| HostJob {
-            id: job::next_job_id(),
-            host: host.clone(),
-        })
-        .collect();
     let names: HashMap<_, _> = jobs.iter().map(|j| (j.id, j.host.clone())).collect();
     let connect = move |host: String| {
         let (inventory, env, options) = (inventory.clone(), env.clone(), connect_options.clone());
@@ -194,7 +195,7 @@ fn state_word(state: JobState) -> &'static str {
 }
 
 /// `NAME=VALUE` pairs; `flag` names the option in errors.
-fn pairs(items: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
+pub(super) fn pairs(items: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
     items
         .iter()
         .map(|item| match item.split_once('=') {
@@ -202,6 +203,37 @@ fn pairs(items: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String
             _ => anyhow::bail!("{flag} {item:?}: expected NAME=VALUE"),
         })
         .collect()
+}
+
+/// The values of a run on `host` when its inventory entry sets variables (the command line's
+/// `--var`s still win); `None` when the run's shared values serve.
+fn host_values(
+    inventory: &Inventory,
+    host: &str,
+    playbook: &Playbook,
+    options: &RunOptions,
+) -> anyhow::Result<Option<Arc<Values>>> {
+    let has_vars = inventory
+        .get(host)
+        .is_some_and(|entry| !entry.vars.is_empty());
+    if !has_vars {
+        return Ok(None);
+    }
+
+    let secrets: Vec<&str> = playbook
+        .secrets
+        .keys()
+        .chain(options.secret_files.keys())
+        .map(String::as_str)
+        .collect();
+    let vars = inventory.vars_for(host, &secrets, &options.vars)?;
+    let options = RunOptions {
+        vars,
+        ..options.clone()
+    };
+    let values = Values::resolve(playbook, &options)
+        .with_context(|| format!("failed to resolve the variables of host {host}"))?;
+    Ok(Some(Arc::new(values)))
 }
 
 /// Inventory groups become their hosts; everything else is a host as given. No duplicates.

@@ -49,6 +49,8 @@ pub fn event_detail(result: &StepResult) -> Option<String> {
 pub struct HostJob {
     pub id: JobId,
     pub host: String,
+    /// This host's values when they differ from the request's (its inventory variables).
+    pub values: Option<Arc<Values>>,
 }
 
 /// What to run where.
@@ -90,7 +92,8 @@ where
         concurrency,
     } = request;
     let runs = hosts.into_iter().map(|job| {
-        let (playbook, values, connect) = (playbook.clone(), values.clone(), connect.clone());
+        let values = job.values.clone().unwrap_or_else(|| values.clone());
+        let (playbook, connect) = (playbook.clone(), connect.clone());
         let (events, audit) = (events.clone(), audit.clone());
         async move {
             let mode = if check { " (check)" } else { "" };

@@ -12,11 +12,18 @@
 //! [[host]]
 //! name = "db"
 //! alias = "prod-db"        # a Host from ~/.ssh/config
+//! vars = { listen_port = "18080", server_name = "db.example" }
 //! ```
+//!
+//! A host's `vars` are playbook variables for that host (strings); `capstan provision` and the
+//! dashboard use them, and a `--var` on the command line wins over them. Secrets never live
+//! here: a variable whose name looks like one is refused (they come from 0600 files through
+//! `--secret`).
 //!
 //! Adding a host appends its table to the file's text, so the user's comments and layout stay;
 //! the new text is written to a temporary file and renamed over the old one.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +84,58 @@ pub struct HostEntry {
     pub port: Option<u16>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+    /// Playbook variables for this host; checked by [`check_var`] while parsing, so a bad one
+    /// is reported with the file's line.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "checked_vars"
+    )]
+    pub vars: BTreeMap<String, String>,
+}
+
+/// Words that mark a variable as a secret, which the inventory refuses.
+const SECRET_WORDS: &[&str] = &["password", "passwd", "secret", "token", "passphrase"];
+
+/// Why `name = value` cannot be a host variable, if it cannot: the name must be an identifier
+/// (letters, digits, `_`, not starting with a digit) and not look like a secret; the value must
+/// hold no control characters (it is rendered into configuration files).
+pub fn check_var(name: &str, value: &str) -> Option<String> {
+    let identifier = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
+        return Some(format!(
+            "variable {name:?}: a name holds only letters, digits and `_`, and starts with a \
+             letter or `_`"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if SECRET_WORDS.iter().any(|word| lower.contains(word)) {
+        return Some(format!(
+            "variable {name:?} looks like a secret; secrets are not kept in the inventory: give \
+             it with `--secret {name}=FILE` (a file of mode 0600)"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Some(format!(
+            "variable {name:?}: the value holds a control character (a newline?)"
+        ));
+    }
+    None
+}
+
+fn checked_vars<'de, D>(deserializer: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let vars = BTreeMap::<String, String>::deserialize(deserializer)?;
+    match vars.iter().find_map(|(name, value)| check_var(name, value)) {
+        Some(problem) => Err(serde::de::Error::custom(problem)),
+        None => Ok(vars),
+    }
 }
 
 impl HostEntry {
@@ -91,6 +150,7 @@ impl HostEntry {
             user: target.user.clone(),
             port: target.port,
             groups,
+            vars: BTreeMap::new(),
         }
     }
 
@@ -131,7 +191,9 @@ impl HostEntry {
         {
             return Some("a group name is empty or has spaces".into());
         }
-        None
+        self.vars
+            .iter()
+            .find_map(|(name, value)| check_var(name, value))
     }
 }
 
@@ -186,6 +248,35 @@ impl Inventory {
 
     pub fn get(&self, name: &str) -> Option<&HostEntry> {
         self.hosts.iter().find(|host| host.name == name)
+    }
+
+    /// The playbook variables of a run on `name`: the inventory host's `vars` (none for a host
+    /// not in the inventory), with `overrides` (the command line's `--var`s) winning. Refused
+    /// when the host sets a variable that `secrets` (the playbook's secret variables) names:
+    /// a secret comes from a 0600 file, never from the inventory.
+    pub fn vars_for(
+        &self,
+        name: &str,
+        secrets: &[&str],
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, InventoryError> {
+        let mut vars = self
+            .get(name)
+            .map(|host| host.vars.clone())
+            .unwrap_or_default();
+        if let Some(secret) = vars.keys().find(|key| secrets.contains(&key.as_str())) {
+            return Err(InventoryError::Invalid {
+                path: self.path.clone(),
+                name: name.to_string(),
+                problem: format!(
+                    "variable {secret:?} is a secret of the playbook; secrets are not kept in \
+                     the inventory: give it with `--secret {secret}=FILE` (mode 0600)"
+                ),
+            });
+        }
+
+        vars.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(vars)
     }
 
     /// The hosts in `group`, in file order.

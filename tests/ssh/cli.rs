@@ -115,3 +115,62 @@ fn hosts_check_needs_an_explicit_yes_for_a_new_key_then_passes_every_step() {
         .collect();
     assert_eq!(steps, ["connect", "host key", "login", "sudo"]);
 }
+
+#[test]
+fn hosts_add_with_vars_lists_them_and_refuses_a_secret_or_a_malformed_var() {
+    let sandbox = Sandbox::new();
+    let home = sandbox.home();
+
+    let added = capstan(
+        home,
+        &[
+            "hosts",
+            "add",
+            "deploy@web1:2222",
+            "--var",
+            "listen_port=18080",
+            "--var",
+            "server_name=web1.example",
+        ],
+    );
+    let listed = capstan(home, &["hosts", "list"]);
+    let json = capstan(home, &["hosts", "list", "--json"]);
+    let secret = capstan(
+        home,
+        &[
+            "hosts",
+            "add",
+            "deploy@web2",
+            "--var",
+            "db_password=hunter2",
+        ],
+    );
+    let malformed = capstan(
+        home,
+        &["hosts", "add", "deploy@web3", "--var", "listen_port"],
+    );
+
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(
+        text(&listed.stdout).contains("listen_port=18080 server_name=web1.example"),
+        "{}",
+        text(&listed.stdout)
+    );
+    let hosts: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(hosts[0]["vars"]["listen_port"], "18080");
+    assert!(!secret.status.success());
+    assert!(
+        text(&secret.stderr).contains("--secret db_password=FILE"),
+        "{}",
+        text(&secret.stderr)
+    );
+    assert!(!malformed.status.success());
+    assert!(
+        text(&malformed.stderr).contains("expected NAME=VALUE"),
+        "{}",
+        text(&malformed.stderr)
+    );
+    let inventory = std::fs::read_to_string(home.join(".config/capstan/hosts.toml")).unwrap();
+    assert!(!inventory.contains("hunter2"), "{inventory}");
+    assert!(!inventory.contains("web3"), "{inventory}");
+}

@@ -145,7 +145,7 @@ fn classify(err: &anyhow::Error) -> Probe {
 
 /// Runs a shipped playbook on `host` as one provisioning job; a check run ends with its plan.
 async fn provision(ctx: Arc<Context>, host: String, name: String, check: bool) {
-    let prepared = prepare(&ctx, &name, check);
+    let prepared = prepare(&ctx, &host, &name, check);
     let (playbook, values, audit) = match prepared {
         Ok(prepared) => prepared,
         Err(err) => {
@@ -161,6 +161,7 @@ async fn provision(ctx: Arc<Context>, host: String, name: String, check: bool) {
         hosts: vec![HostJob {
             id: job::next_job_id(),
             host: host.clone(),
+            values: None,
         }],
         concurrency: 1,
     };
@@ -209,15 +210,23 @@ async fn provision(ctx: Arc<Context>, host: String, name: String, check: bool) {
 
 type Prepared = (Arc<Playbook>, Arc<Values>, Option<Arc<AuditLog>>);
 
-/// The playbook, its values and the audit log; the dashboard's one variable is the upstream.
-// Known shortcoming: the dashboard sets no variables but `upstream` (the stack's port) and no
-// secrets; runs that need others (a listen port, a token) go through `capstan provision`.
-fn prepare(ctx: &Context, name: &str, check: bool) -> anyhow::Result<Prepared> {
+/// The playbook, its values for `host` and the audit log. The variables: the playbook's, then
+/// `upstream` as the stack's published port (when the playbook has one), then the host's
+/// inventory `vars`; secrets only as the playbook's own secret files name them.
+// Known shortcoming: there is no `--secret` here; a run whose secret is not named by the
+// playbook's own `[secrets]` files goes through `capstan provision --secret`.
+fn prepare(ctx: &Context, host: &str, name: &str, check: bool) -> anyhow::Result<Prepared> {
     let playbook = Playbook::load(name)?;
-    let mut vars = BTreeMap::new();
+    let mut defaults = BTreeMap::new();
     if let (Some(port), true) = (ctx.stack_port, playbook.vars.contains_key("upstream")) {
-        vars.insert("upstream".to_string(), format!("127.0.0.1:{port}"));
+        defaults.insert("upstream".to_string(), format!("127.0.0.1:{port}"));
     }
+    let secrets: Vec<&str> = playbook.secrets.keys().map(String::as_str).collect();
+    let mut vars = ctx.inventory.vars_for(host, &secrets, &BTreeMap::new())?;
+    for (key, value) in defaults {
+        vars.entry(key).or_insert(value);
+    }
+
     let options = RunOptions {
         check,
         vars,
