@@ -14,7 +14,10 @@ install -d -o mysql -g mysql "$run" "$run/data"
 
 mariadb-install-db --user=mysql --datadir="$run/data" --auth-root-authentication-method=socket \
 	--skip-test-db >"$run/install.log" 2>&1
-start-stop-daemon --start --background --chuid mysql --exec /usr/sbin/mariadbd -- \
+# --pidfile: without it start-stop-daemon takes any mariadbd on the machine (one in a container,
+# say) for this one and refuses to start.
+start-stop-daemon --start --background --make-pidfile --pidfile "$run/ssd.pid" --chuid mysql \
+	--exec /usr/sbin/mariadbd -- \
 	--no-defaults --datadir="$run/data" --socket="$run/mysqld.sock" --port=$port \
 	--bind-address=127.0.0.1 --log-error="$run/error.log" --pid-file="$run/mariadbd.pid" \
 	--skip-name-resolve
