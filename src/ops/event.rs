@@ -14,6 +14,9 @@ pub enum Event {
     Services(Vec<ServiceView>),
     /// One log line of one service.
     Log(LogLine),
+    /// Log lines in the order they arrived, of one or more services: followers batch lines so a
+    /// busy service costs one event per few milliseconds, not one per line.
+    Logs(Vec<LogLine>),
     /// One sample of the app's readiness endpoint, as seen through the published port.
     Ready(ReadySample),
     /// One sample of a container's resource use.

@@ -37,6 +37,11 @@ pub enum Command {
     CommandLine,
     NextMatch,
     PreviousMatch,
+    ToggleMerged,
+    ToggleContext,
+    CycleLevel,
+    PrettyJson,
+    SaveLogs,
     Confirm,
 }
 
@@ -68,6 +73,11 @@ const COMMAND_NAMES: &[(&str, Command)] = &[
     ("command_line", Command::CommandLine),
     ("next_match", Command::NextMatch),
     ("previous_match", Command::PreviousMatch),
+    ("toggle_merged", Command::ToggleMerged),
+    ("toggle_context", Command::ToggleContext),
+    ("cycle_level", Command::CycleLevel),
+    ("pretty_json", Command::PrettyJson),
+    ("save_logs", Command::SaveLogs),
     ("confirm", Command::Confirm),
 ];
 
@@ -78,6 +88,7 @@ const VIEWS: &[(&str, View)] = &[
     ("help", View::Help),
     ("events", View::Events),
     ("stats", View::Stats),
+    ("json", View::Json),
     ("confirm", View::Confirm),
 ];
 
@@ -89,6 +100,7 @@ pub enum View {
     Help,
     Events,
     Stats,
+    Json,
     Confirm,
 }
 
@@ -243,7 +255,7 @@ const LOGS: &[Binding] = &[
     bind(
         &[KeyCode::Char('/')],
         "/",
-        "search the log (Enter to run, Esc to cancel)",
+        "search (Enter runs, Esc cancels, Ctrl-R: regex)",
         Command::Search,
     ),
     bind(
@@ -257,6 +269,36 @@ const LOGS: &[Binding] = &[
         "N",
         "previous match (newer)",
         Command::PreviousMatch,
+    ),
+    bind(
+        &[KeyCode::Char('c')],
+        "c",
+        "show only matches and the lines around them",
+        Command::ToggleContext,
+    ),
+    bind(
+        &[KeyCode::Char('m')],
+        "m",
+        "all services merged by time, or the selected one",
+        Command::ToggleMerged,
+    ),
+    bind(
+        &[KeyCode::Char('v')],
+        "v",
+        "level filter: all, warnings and worse, errors",
+        Command::CycleLevel,
+    ),
+    bind(
+        &[KeyCode::Char('p')],
+        "p",
+        "pretty-print the match or bottom line as JSON",
+        Command::PrettyJson,
+    ),
+    bind(
+        &[KeyCode::Char('S')],
+        "S",
+        "save the lines of this view to a file",
+        Command::SaveLogs,
     ),
     bind(
         &[KeyCode::Esc, KeyCode::Tab],
@@ -330,6 +372,21 @@ const STATS: &[Binding] = &[
     ),
 ];
 
+const JSON: &[Binding] = &[
+    bind(
+        &[KeyCode::Esc, KeyCode::Char('p')],
+        "Esc/p",
+        "close the JSON",
+        Command::Close,
+    ),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
+];
+
 const CONFIRM: &[Binding] = &[
     bind(&[KeyCode::Char('y')], "y", "go ahead", Command::Confirm),
     bind(
@@ -348,6 +405,7 @@ pub fn bindings(view: View) -> &'static [Binding] {
         View::Help => HELP,
         View::Events => EVENTS,
         View::Stats => STATS,
+        View::Json => JSON,
         View::Confirm => CONFIRM,
     }
 }
