@@ -21,6 +21,8 @@ pub enum Event {
     Ready(ReadySample),
     /// One sample of a container's resource use.
     Stats(StatsSample),
+    /// The app's request and error rates over the last interval, from its `/metrics`.
+    Traffic(TrafficSample),
     /// Something went wrong outside any job (a watcher lost the engine, say).
     Warning(String),
 }
@@ -131,6 +133,15 @@ pub struct StatsSample {
     pub net_tx_bytes: u64,
     pub block_read_bytes: u64,
     pub block_write_bytes: u64,
+}
+
+/// The app's request rates between two readings of its `/metrics` endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficSample {
+    pub at: DateTime<Utc>,
+    pub requests_per_second: f64,
+    /// Requests answered with a 5xx status, per second.
+    pub errors_per_second: f64,
 }
 
 /// The sending half of the one event channel; cheap to clone into every task.

@@ -23,7 +23,9 @@ use super::action::Action;
 use super::input::{self, Command, Keymap, View};
 use super::theme::Theme;
 use crate::logs::{Budget, Direction, LogStore};
-use crate::ops::{Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample};
+use crate::ops::{
+    Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample, TrafficSample,
+};
 
 /// How many `/api/ready` samples are kept (a sample a second: five minutes).
 const READY_SAMPLES_KEPT: usize = 300;
@@ -122,6 +124,8 @@ pub struct App {
     pub(crate) last_ready_error: Option<(DateTime<Utc>, String)>,
     pub(crate) logs: LogStore,
     pub(crate) stats: HashMap<String, VecDeque<StatsSample>>,
+    /// The app's request and error rates, oldest first.
+    pub(crate) traffic: VecDeque<TrafficSample>,
     pub(crate) log_view: LogView,
     pub(crate) jobs: Jobs,
     pub(crate) status: Option<Status>,
@@ -152,6 +156,7 @@ impl App {
             ready: VecDeque::new(),
             last_ready_error: None,
             stats: HashMap::new(),
+            traffic: VecDeque::new(),
             log_view: LogView::new(),
             jobs: Jobs::default(),
             status: None,
@@ -456,8 +461,9 @@ impl App {
     fn on_event(&mut self, event: Event) -> bool {
         match event {
             Event::Services(services) => {
+                let changed = services != self.services;
                 self.set_services(services);
-                true
+                changed
             }
             Event::Log(line) => self.add_logs(vec![line]),
             Event::Logs(lines) => self.add_logs(lines),
@@ -470,6 +476,13 @@ impl App {
                     self.ready.pop_front();
                 }
                 true
+            }
+            Event::Traffic(sample) => {
+                self.traffic.push_back(sample);
+                if self.traffic.len() > STATS_KEPT {
+                    self.traffic.pop_front();
+                }
+                self.popup == Some(Popup::Stats)
             }
             Event::Stats(sample) => {
                 let samples = self.stats.entry(sample.service.clone()).or_default();
