@@ -18,7 +18,7 @@ pub use event::{
     Event, EventSender, Health, JobEvent, JobId, JobState, JobUpdate, LogLine, LogStream,
     ReadySample, ServiceView, StatsSample, TrafficSample,
 };
-pub use follow::follow;
+pub use follow::{container_lines, follow};
 pub use job::Job;
 pub use traffic::request_counts;
 pub use watch::{Watcher, watch};
@@ -96,8 +96,6 @@ pub async fn log_stream(
     tail: u64,
     follow: bool,
 ) -> anyhow::Result<futures::stream::BoxStream<'static, LogLine>> {
-    use futures::StreamExt;
-
     ctx.stack.service(service)?;
     let containers = ctx.stack.containers_of(service).await?;
     let newest = containers.iter().find(|c| c.running).or(containers.first());
@@ -108,23 +106,11 @@ pub async fn log_stream(
     if follow {
         return Ok(follow::follow(ctx.stack.clone(), service, Some(tail)));
     }
-    let stream = ctx.stack.engine.logs(&container.id, Some(tail), false);
-    Ok(stream
-        .filter_map(move |item| {
-            let service = service.clone();
-            async move {
-                let chunk = item.ok()?;
-                Some(LogLine {
-                    service,
-                    timestamp: chunk.timestamp,
-                    stream: if chunk.stderr {
-                        LogStream::Stderr
-                    } else {
-                        LogStream::Stdout
-                    },
-                    bytes: chunk.bytes,
-                })
-            }
-        })
-        .boxed())
+    Ok(follow::container_lines(
+        &ctx.stack.engine,
+        &container.id,
+        &service,
+        Some(tail),
+        false,
+    ))
 }

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{LogLine, LogStream};
-use crate::engine::ContainerInfo;
+use crate::engine::{ContainerInfo, Engine};
 use crate::stack::Stack;
 
 /// Lines buffered between the follower and a slow reader (a CLI writing to a pipe); the
@@ -70,24 +70,14 @@ async fn run(stack: Arc<Stack>, service: String, tail: Option<u64>, tx: mpsc::Se
                 Some(_) => (None, None),
             };
             let mut last = after;
-            let mut lines = Box::pin(stack.engine.logs(&container.id, tail, true));
-            while let Some(Ok(chunk)) = lines.next().await {
-                if let (Some(after), Some(at)) = (after, chunk.timestamp) {
+            let mut lines = container_lines(&stack.engine, &container.id, &service, tail, true);
+            while let Some(line) = lines.next().await {
+                if let (Some(after), Some(at)) = (after, line.timestamp) {
                     if at <= after {
                         continue;
                     }
                 }
-                last = chunk.timestamp.or(last);
-                let line = LogLine {
-                    service: service.clone(),
-                    timestamp: chunk.timestamp,
-                    stream: if chunk.stderr {
-                        LogStream::Stderr
-                    } else {
-                        LogStream::Stdout
-                    },
-                    bytes: chunk.bytes,
-                };
+                last = line.timestamp.or(last);
                 if tx.send(line).await.is_err() {
                     return;
                 }
@@ -121,6 +111,35 @@ async fn run(stack: Arc<Stack>, service: String, tail: Option<u64>, tx: mpsc::Se
             return;
         }
     }
+}
+
+/// One container's output as lines of `service`: the last `tail` lines (all with `None`), then
+/// with `follow` new lines until the container stops. Ends at the first engine error.
+pub fn container_lines(
+    engine: &Engine,
+    container: &str,
+    service: &str,
+    tail: Option<u64>,
+    follow: bool,
+) -> BoxStream<'static, LogLine> {
+    let service = service.to_string();
+    engine
+        .logs(container, tail, follow)
+        .take_while(|item| std::future::ready(item.is_ok()))
+        .filter_map(move |item| {
+            let line = item.ok().map(|chunk| LogLine {
+                service: service.clone(),
+                timestamp: chunk.timestamp,
+                stream: if chunk.stderr {
+                    LogStream::Stderr
+                } else {
+                    LogStream::Stdout
+                },
+                bytes: chunk.bytes,
+            });
+            std::future::ready(line)
+        })
+        .boxed()
 }
 
 /// The newest running container of `service`.

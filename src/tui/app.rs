@@ -211,6 +211,11 @@ impl App {
         self.services.get(self.selected)
     }
 
+    /// Every service's log lines as the dashboard keeps them.
+    pub fn logs(&self) -> &LogStore {
+        &self.logs
+    }
+
     /// The status line's current message.
     pub fn status(&self) -> Option<&Status> {
         self.status.as_ref()
