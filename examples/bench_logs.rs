@@ -7,7 +7,8 @@
 //! changed, at most ~30 times a second, on tokio's multi-thread runtime like the binary. At the
 //! end it times searches over the full buffer. Prints `key=value` lines for the script.
 //!
-//! Usage: `bench_logs --container NAME --duration SECS`
+//! Usage: `bench_logs --container NAME --duration SECS [--current-thread]`
+//! (`--current-thread` runs everything on one thread instead, for comparison.)
 
 use std::time::{Duration, Instant};
 
@@ -22,13 +23,29 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 const FRAME: Duration = Duration::from_millis(33);
-/// The dashboard log watcher's batch size.
-const BATCH_LINES: usize = 512;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let started = Instant::now();
-    let (container, duration) = parse_args()?;
+    let (container, duration, current_thread) = parse_args()?;
+    let runtime = if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Runtime::new()?
+    };
+    println!(
+        "runtime={}",
+        if current_thread {
+            "current_thread"
+        } else {
+            "multi_thread"
+        }
+    );
+    runtime.block_on(bench(started, container, duration))
+}
+
+async fn bench(started: Instant, container: String, duration: Duration) -> anyhow::Result<()> {
     let cpu_start = cpu_seconds()?;
 
     let engine = Engine::connect()
@@ -115,13 +132,15 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_args() -> anyhow::Result<(String, Duration)> {
+fn parse_args() -> anyhow::Result<(String, Duration, bool)> {
     let mut container = None;
+    let mut current_thread = false;
     let mut duration = Duration::from_secs(60);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--container" => container = args.next(),
+            "--current-thread" => current_thread = true,
             "--duration" => {
                 let secs = args
                     .next()
@@ -135,14 +154,14 @@ fn parse_args() -> anyhow::Result<(String, Duration)> {
         }
     }
     let container = container.context("--container NAME is required")?;
-    Ok((container, duration))
+    Ok((container, duration, current_thread))
 }
 
-/// Follows the container from now on with Capstan's follower and sends what has arrived as one
-/// event, as the dashboard's log watcher does.
+/// Follows the container from now on with Capstan's follower and sends each batch (what arrived
+/// within a few milliseconds) as one event, as the dashboard's log watcher does.
 async fn follow(engine: Engine, container: String, events: EventSender) {
-    let mut batches = ops::container_lines(&engine, &container, &container, Some(0), true)
-        .ready_chunks(BATCH_LINES);
+    let lines = ops::container_lines(&engine, &container, &container, Some(0), true);
+    let mut batches = ops::batched(lines, ops::BATCH_LINES, ops::BATCH_WAIT);
     while let Some(lines) = batches.next().await {
         events.send(Event::Logs(lines));
     }

@@ -18,7 +18,7 @@ pub use event::{
     Event, EventSender, Health, JobEvent, JobId, JobState, JobUpdate, LogLine, LogStream,
     ReadySample, ServiceView, StatsSample, TrafficSample,
 };
-pub use follow::{container_lines, follow};
+pub use follow::{BATCH_LINES, BATCH_WAIT, batched, container_lines, follow, follow_batches};
 pub use job::Job;
 pub use traffic::request_counts;
 pub use watch::{Watcher, watch};

@@ -20,9 +20,13 @@ use super::{LogLine, LogStream};
 use crate::engine::{ContainerInfo, Engine};
 use crate::stack::Stack;
 
-/// Lines buffered between the follower and a slow reader (a CLI writing to a pipe); the
+/// Batches buffered between the follower and a slow reader (a CLI writing to a pipe); the
 /// follower waits when the reader falls this far behind.
-const BUFFER_LINES: usize = 4096;
+const BUFFER_BATCHES: usize = 64;
+/// The most lines one batch holds.
+pub const BATCH_LINES: usize = 512;
+/// The longest a line waits for others to join its batch.
+pub const BATCH_WAIT: Duration = Duration::from_millis(5);
 /// The pause before looking again when the engine's event stream broke.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -33,12 +37,55 @@ pub fn follow(
     service: String,
     tail: Option<u64>,
 ) -> BoxStream<'static, LogLine> {
-    let (tx, mut rx) = mpsc::channel(BUFFER_LINES);
+    follow_batches(stack, service, tail)
+        .flat_map(futures::stream::iter)
+        .boxed()
+}
+
+/// Like [`follow`], in batches of what arrived within [`BATCH_WAIT`] (at most [`BATCH_LINES`]).
+///
+/// On tokio's multi-thread runtime every item crossing between tasks can wake another thread;
+/// batching keeps a busy service to one crossing per few hundred lines (see
+/// docs/benchmarks.md).
+pub fn follow_batches(
+    stack: Arc<Stack>,
+    service: String,
+    tail: Option<u64>,
+) -> BoxStream<'static, Vec<LogLine>> {
+    let (tx, mut rx) = mpsc::channel(BUFFER_BATCHES);
     let task = AbortOnDrop(tokio::spawn(run(stack, service, tail, tx)));
     futures::stream::poll_fn(move |cx| {
         // The task lives as long as the stream.
         let _task = &task;
         rx.poll_recv(cx)
+    })
+    .boxed()
+}
+
+/// Groups `lines` into batches: a batch starts with the next line and takes whatever follows
+/// within `max_wait`, up to `max_lines`.
+pub fn batched(
+    lines: BoxStream<'static, LogLine>,
+    max_lines: usize,
+    max_wait: Duration,
+) -> BoxStream<'static, Vec<LogLine>> {
+    futures::stream::unfold(Some(lines), move |state| async move {
+        let mut lines = state?;
+        let first = lines.next().await?;
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + max_wait;
+        let mut ended = false;
+        while batch.len() < max_lines {
+            match tokio::time::timeout_at(deadline, lines.next()).await {
+                Ok(Some(line)) => batch.push(line),
+                Ok(None) => {
+                    ended = true;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        Some((batch, (!ended).then_some(lines)))
     })
     .boxed()
 }
@@ -57,7 +104,12 @@ struct Seen {
     last: Option<DateTime<Utc>>,
 }
 
-async fn run(stack: Arc<Stack>, service: String, tail: Option<u64>, tx: mpsc::Sender<LogLine>) {
+async fn run(
+    stack: Arc<Stack>,
+    service: String,
+    tail: Option<u64>,
+    tx: mpsc::Sender<Vec<LogLine>>,
+) {
     let mut seen: Option<Seen> = None;
     loop {
         // Subscribe before looking, so a container starting in between still wakes us.
@@ -70,15 +122,17 @@ async fn run(stack: Arc<Stack>, service: String, tail: Option<u64>, tx: mpsc::Se
                 Some(_) => (None, None),
             };
             let mut last = after;
-            let mut lines = container_lines(&stack.engine, &container.id, &service, tail, true);
-            while let Some(line) = lines.next().await {
-                if let (Some(after), Some(at)) = (after, line.timestamp) {
-                    if at <= after {
-                        continue;
-                    }
+            let lines = container_lines(&stack.engine, &container.id, &service, tail, true);
+            let mut batches = batched(lines, BATCH_LINES, BATCH_WAIT);
+            while let Some(mut batch) = batches.next().await {
+                if let Some(after) = after {
+                    batch.retain(|line| line.timestamp.is_none_or(|at| at > after));
                 }
-                last = line.timestamp.or(last);
-                if tx.send(line).await.is_err() {
+                last = batch.iter().rev().find_map(|line| line.timestamp).or(last);
+                if batch.is_empty() {
+                    continue;
+                }
+                if tx.send(batch).await.is_err() {
                     return;
                 }
             }
@@ -146,4 +200,52 @@ pub fn container_lines(
 async fn running(stack: &Stack, service: &str) -> Option<ContainerInfo> {
     let containers = stack.containers_of(service).await.ok()?;
     containers.into_iter().find(|c| c.running)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> LogLine {
+        LogLine {
+            service: "api".to_string(),
+            timestamp: None,
+            stream: LogStream::Stdout,
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn texts(batch: &[LogLine]) -> Vec<String> {
+        batch
+            .iter()
+            .map(|l| String::from_utf8_lossy(&l.bytes).into_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn batched_groups_lines_that_arrive_together_and_splits_at_a_pause_and_at_the_cap() {
+        // Three lines at once, a pause longer than the wait, then two more; the cap is 2.
+        let (tx, rx) = mpsc::unbounded_channel();
+        for text in ["a", "b", "c"] {
+            tx.send(line(text)).expect("the receiver is open");
+        }
+        let late = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            for text in ["d", "e"] {
+                tx.send(line(text)).expect("the receiver is open");
+            }
+        });
+        let lines = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|line| (line, rx))
+        })
+        .boxed();
+
+        let batches: Vec<Vec<String>> = batched(lines, 2, Duration::from_millis(5))
+            .map(|batch| texts(&batch))
+            .collect()
+            .await;
+        late.await.expect("the sender finishes");
+
+        assert_eq!(batches, [vec!["a", "b"], vec!["c"], vec!["d", "e"]]);
+    }
 }

@@ -188,14 +188,10 @@ async fn running(stack: &Stack, service: &str) -> Option<ContainerInfo> {
     containers.into_iter().find(|c| c.running)
 }
 
-/// Lines sent in one event at most: a busy service costs one event per this many lines.
-const BATCH_LINES: usize = 512;
-
-/// Follows the service's output across restarts and new containers, sending lines in batches:
-/// whatever has arrived when the renderer's channel is sent to goes as one [`Event::Logs`], so
-/// a quiet service's line goes at once and a busy one's go a few hundred at a time.
+/// Follows the service's output across restarts and new containers and sends each batch the
+/// follower makes (what arrived within a few milliseconds) as one [`Event::Logs`].
 async fn logs(stack: Arc<Stack>, service: String, events: EventSender) {
-    let mut batches = super::follow(stack, service, Some(FIRST_TAIL)).ready_chunks(BATCH_LINES);
+    let mut batches = super::follow_batches(stack, service, Some(FIRST_TAIL));
     while let Some(lines) = batches.next().await {
         events.send(Event::Logs(lines));
     }

@@ -495,8 +495,9 @@ impl App {
                 if samples.len() > STATS_KEPT {
                     samples.pop_front();
                 }
+                // The table's CPU and memory columns catch up on the slow tick: samples of each
+                // container arrive at their own moments and would each cost a frame.
                 self.popup == Some(Popup::Stats)
-                    || self.services_area.get().width >= STATS_MIN_WIDTH
             }
             Event::Warning(text) => {
                 // A failure to start work arrives as a warning instead of a job.
