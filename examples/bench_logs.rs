@@ -1,51 +1,62 @@
 //! Headless benchmark of Capstan's log path, run by `scripts/bench-logs`.
 //!
-//! Follows one container's logs through the Docker Engine API (bollard), sends every line as an
-//! `ops::Event::Log` over the event channel like the dashboard's watchers do, files them in a
-//! `logs::LogStore` with default budgets, and draws a log view frame into ratatui's
-//! `TestBackend` at most ~30 times a second while lines keep coming. At the end it times
-//! searches over the full buffer. Prints `key=value` lines for the script.
+//! Follows one container's logs with Capstan's own follower (`ops::container_lines` over the
+//! engine module), batches lines into `ops::Event::Logs` exactly as the dashboard's log watcher
+//! does, hands every event to the real dashboard `tui::App` (merged log view, default budgets)
+//! and draws the whole dashboard into ratatui's `TestBackend` whenever the app says its state
+//! changed, at most ~30 times a second, on tokio's multi-thread runtime like the binary. At the
+//! end it times searches over the full buffer. Prints `key=value` lines for the script.
 //!
-//! Usage: `bench_logs --container NAME --duration SECS`
-//!
-//! The follower here is a minimal one of its own (bollard, `tail=0`, timestamps on) because the
-//! engine module's follower is built on another branch; it should be swapped for
-//! `engine`'s once that is merged, so the figures include its cost.
+//! Usage: `bench_logs --container NAME --duration SECS [--current-thread]`
+//! (`--current-thread` runs everything on one thread instead, for comparison.)
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use bollard::Docker;
-use bollard::container::LogOutput;
-use bollard::query_parameters::LogsOptionsBuilder;
-use capstan::logs::{Budget, LogStore, Matches, Query, RenderOptions, Scope, Syntax, render};
-use capstan::ops::{Event, EventSender, LogLine, LogStream};
+use capstan::engine::Engine;
+use capstan::logs::{Budget, LogStore, Matches, Query, Scope, Syntax};
+use capstan::ops::{self, Event, EventSender, Health, ServiceView};
+use capstan::tui::{self, App, Keymap, Msg, Options, Theme};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt as _;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
 
 const FRAME: Duration = Duration::from_millis(33);
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let started = Instant::now();
-    let (container, duration) = parse_args()?;
+    let (container, duration, current_thread) = parse_args()?;
+    let runtime = if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Runtime::new()?
+    };
+    println!(
+        "runtime={}",
+        if current_thread {
+            "current_thread"
+        } else {
+            "multi_thread"
+        }
+    );
+    runtime.block_on(bench(started, container, duration))
+}
+
+async fn bench(started: Instant, container: String, duration: Duration) -> anyhow::Result<()> {
     let cpu_start = cpu_seconds()?;
 
-    let docker = Docker::connect_with_local_defaults()
-        .context("failed to reach the docker engine")?
-        .negotiate_version()
+    let engine = Engine::connect()
         .await
-        .context("failed to negotiate the engine api version")?;
+        .context("failed to reach the docker engine")?;
     let (events, mut incoming) = EventSender::channel();
-    let service = container.clone();
-    tokio::spawn(follow(docker, service, events));
+    tokio::spawn(follow(engine, container.clone(), events));
 
-    let mut store = LogStore::new(Budget::default());
+    let mut app = dashboard(&container);
     let mut terminal = Terminal::new(TestBackend::new(160, 48))?;
-    draw(&mut terminal, &store)?;
+    draw(&mut terminal, &app)?;
     let first_frame = started.elapsed();
 
     // The dashboard's loop: take events as they come, redraw when something changed, at most
@@ -67,15 +78,13 @@ async fn main() -> anyhow::Result<()> {
                 let mut next = Some(event);
                 let mut taken = 0;
                 while let Some(event) = next.take() {
-                    match event {
-                        Event::Log(line) => {
-                            store.push(line);
-                            lines += 1;
-                            dirty = true;
-                        }
+                    match &event {
+                        Event::Logs(batch) => lines += batch.len() as u64,
                         Event::Warning(warning) => eprintln!("warning: {warning}"),
                         _ => {}
                     }
+                    app.update(Msg::Ops(event));
+                    dirty |= app.take_dirty();
                     taken += 1;
                     if taken < 4096 {
                         next = incoming.try_recv().ok();
@@ -85,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
             _ = tick.tick() => {
                 if dirty {
                     let t = Instant::now();
-                    draw(&mut terminal, &store)?;
+                    draw(&mut terminal, &app)?;
                     frame_time += t.elapsed();
                     frames += 1;
                     dirty = false;
@@ -99,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let followed = follow_started.elapsed();
     let cpu = cpu_seconds()? - cpu_start;
+    let store = app.logs();
 
     println!("first_frame_ms={:.1}", first_frame.as_secs_f64() * 1e3);
     println!("seconds={:.1}", followed.as_secs_f64());
@@ -118,17 +128,19 @@ async fn main() -> anyhow::Result<()> {
     println!("rss_mib_samples={}", samples(&rss_samples));
     println!("peak_rss_mib={:.1}", status_kib("VmHWM:")? as f64 / 1024.0);
 
-    search_times(&store)?;
+    search_times(store)?;
     Ok(())
 }
 
-fn parse_args() -> anyhow::Result<(String, Duration)> {
+fn parse_args() -> anyhow::Result<(String, Duration, bool)> {
     let mut container = None;
+    let mut current_thread = false;
     let mut duration = Duration::from_secs(60);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--container" => container = args.next(),
+            "--current-thread" => current_thread = true,
             "--duration" => {
                 let secs = args
                     .next()
@@ -142,82 +154,52 @@ fn parse_args() -> anyhow::Result<(String, Duration)> {
         }
     }
     let container = container.context("--container NAME is required")?;
-    Ok((container, duration))
+    Ok((container, duration, current_thread))
 }
 
-/// Follows the container from now on and sends each line as an event.
-async fn follow(docker: Docker, container: String, events: EventSender) {
-    let options = LogsOptionsBuilder::new()
-        .follow(true)
-        .stdout(true)
-        .stderr(true)
-        .timestamps(true)
-        .tail("0")
-        .build();
-    let mut stream = docker.logs(&container, Some(options));
-
-    while let Some(item) = stream.next().await {
-        let (stream_kind, message) = match item {
-            Ok(LogOutput::StdOut { message }) => (LogStream::Stdout, message),
-            Ok(LogOutput::StdErr { message }) => (LogStream::Stderr, message),
-            Ok(_) => continue,
-            Err(error) => {
-                events.send(Event::Warning(format!(
-                    "log stream of {container} ended: {error}"
-                )));
-                return;
-            }
-        };
-        for raw in message.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            events.send(Event::Log(parse_line(&container, stream_kind, raw)));
-        }
+/// Follows the container from now on with Capstan's follower and sends each batch (what arrived
+/// within a few milliseconds) as one event, as the dashboard's log watcher does.
+async fn follow(engine: Engine, container: String, events: EventSender) {
+    let lines = ops::container_lines(&engine, &container, &container, Some(0), true);
+    let mut batches = ops::batched(lines, ops::BATCH_LINES, ops::BATCH_WAIT);
+    while let Some(lines) = batches.next().await {
+        events.send(Event::Logs(lines));
     }
+    events.send(Event::Warning(format!("log stream of {container} ended")));
 }
 
-/// Splits the engine's RFC 3339 timestamp from the line.
-fn parse_line(service: &str, stream: LogStream, raw: &[u8]) -> LogLine {
-    let space = raw.iter().position(|&b| b == b' ');
-    let stamp = space
-        .and_then(|at| std::str::from_utf8(&raw[..at]).ok())
-        .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok());
-    let (timestamp, bytes) = match (stamp, space) {
-        (Some(stamp), Some(at)) => (Some(stamp.to_utc()), raw[at + 1..].to_vec()),
-        _ => (None, raw.to_vec()),
-    };
-    LogLine {
-        service: service.to_string(),
-        timestamp,
-        stream,
-        bytes,
+/// The real dashboard showing one service (the container) with the log pane focused on the
+/// merged view of all services.
+fn dashboard(container: &str) -> App {
+    let mut app = App::new(Options {
+        project: "bench".to_string(),
+        read_only: true,
+        theme: Theme::default(),
+        keymap: Keymap::default(),
+        budget: Budget::default(),
+        now: chrono::Utc::now(),
+    });
+    app.update(Msg::Ops(Event::Services(vec![ServiceView {
+        name: container.to_string(),
+        state: "running".to_string(),
+        health: Health::Healthy,
+        started_at: None,
+        image: "debian:bookworm-slim".to_string(),
+        port: None,
+        container_id: Some(container.to_string()),
+    }])));
+    for key in ['l', 'm'] {
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(key),
+            KeyModifiers::NONE,
+        )));
     }
+    app
 }
 
-/// Draws the newest lines of the merged view the way a log pane does.
-fn draw(terminal: &mut Terminal<TestBackend>, store: &LogStore) -> anyhow::Result<()> {
-    terminal.draw(|frame| {
-        let area = frame.area();
-        let height = usize::from(area.height.saturating_sub(2));
-        let width = usize::from(area.width.saturating_sub(2));
-        let len = store.len(Scope::All);
-        let options = RenderOptions {
-            max_columns: width.saturating_sub(12),
-            ..RenderOptions::default()
-        };
-        let lines: Vec<Line> = store
-            .lines(Scope::All, len.saturating_sub(height)..len)
-            .map(|line| {
-                let name = store.service_name(line.service).unwrap_or("?");
-                let mut shown = render(&line.line.bytes, &options);
-                shown.spans.insert(0, Span::raw(format!("{name:>10} ")));
-                shown
-            })
-            .collect();
-        let title = format!(" logs: {len} lines ");
-        frame.render_widget(
-            Paragraph::new(lines).block(Block::bordered().title(title)),
-            area,
-        );
-    })?;
+/// Draws the whole dashboard as the binary does.
+fn draw(terminal: &mut Terminal<TestBackend>, app: &App) -> anyhow::Result<()> {
+    terminal.draw(|frame| tui::draw(app, frame))?;
     Ok(())
 }
 

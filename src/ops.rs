@@ -5,7 +5,9 @@
 //! jobs ([`up`], [`down`], [`redeploy`], [`rollback`]) and spawns the [`watch`]ers.
 
 mod event;
+mod follow;
 mod job;
+mod traffic;
 mod watch;
 
 use std::sync::Arc;
@@ -14,9 +16,11 @@ use crate::stack::{self, Stack};
 
 pub use event::{
     Event, EventSender, Health, JobEvent, JobId, JobState, JobUpdate, LogLine, LogStream,
-    ReadySample, ServiceView, StatsSample,
+    ReadySample, ServiceView, StatsSample, TrafficSample,
 };
+pub use follow::{BATCH_LINES, BATCH_WAIT, batched, container_lines, follow, follow_batches};
 pub use job::Job;
+pub use traffic::request_counts;
 pub use watch::{Watcher, watch};
 
 /// A loaded stack on a connected engine: what every job and watcher works on.
@@ -84,16 +88,14 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Vec<ServiceView>> {
     watch::snapshot(&ctx.stack).await
 }
 
-/// The output of `service`'s newest container: the last `tail` lines, then new ones while
-/// `follow` (until that container stops).
+/// The output of `service`'s newest container: the last `tail` lines, then with `follow` every
+/// new line, across restarts and recreation of the service's container, until dropped.
 pub async fn log_stream(
     ctx: &Context,
     service: &str,
     tail: u64,
     follow: bool,
 ) -> anyhow::Result<futures::stream::BoxStream<'static, LogLine>> {
-    use futures::StreamExt;
-
     ctx.stack.service(service)?;
     let containers = ctx.stack.containers_of(service).await?;
     let newest = containers.iter().find(|c| c.running).or(containers.first());
@@ -101,23 +103,14 @@ pub async fn log_stream(
         anyhow::bail!("service `{service}` has no container: run `capstan up` first");
     };
     let service = service.to_string();
-    let stream = ctx.stack.engine.logs(&container.id, Some(tail), follow);
-    Ok(stream
-        .filter_map(move |item| {
-            let service = service.clone();
-            async move {
-                let chunk = item.ok()?;
-                Some(LogLine {
-                    service,
-                    timestamp: chunk.timestamp,
-                    stream: if chunk.stderr {
-                        LogStream::Stderr
-                    } else {
-                        LogStream::Stdout
-                    },
-                    bytes: chunk.bytes,
-                })
-            }
-        })
-        .boxed())
+    if follow {
+        return Ok(follow::follow(ctx.stack.clone(), service, Some(tail)));
+    }
+    Ok(follow::container_lines(
+        &ctx.stack.engine,
+        &container.id,
+        &service,
+        Some(tail),
+        false,
+    ))
 }

@@ -7,6 +7,9 @@
 #[path = "stack/support.rs"]
 mod stack_support;
 
+#[path = "stack/follow.rs"]
+mod follow;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -409,11 +412,18 @@ struct Seen {
     api_started: bool,
     ready_ok: bool,
     api_stats: bool,
+    /// A request rate read from the app's `/metrics` through the published port.
+    traffic: bool,
 }
 
 impl Seen {
     fn complete(&self) -> bool {
-        self.all_healthy && self.db_logs && self.api_logs && self.ready_ok && self.api_stats
+        self.all_healthy
+            && self.db_logs
+            && self.api_logs
+            && self.ready_ok
+            && self.api_stats
+            && self.traffic
     }
 
     /// Takes in events until `done` or `limit` passes.
@@ -433,12 +443,17 @@ impl Seen {
                     self.all_healthy =
                         views.len() == 3 && views.iter().all(|v| v.health == Health::Healthy);
                 }
-                Event::Log(line) if line.service == "db" => self.db_logs = true,
-                Event::Log(line) if line.service == "api" => {
-                    self.api_logs = true;
-                    let text = String::from_utf8_lossy(&line.bytes);
-                    self.api_started |= text.contains("database reachable");
+                Event::Logs(lines) => {
+                    for line in lines {
+                        self.db_logs |= line.service == "db";
+                        if line.service == "api" {
+                            self.api_logs = true;
+                            let text = String::from_utf8_lossy(&line.bytes);
+                            self.api_started |= text.contains("database reachable");
+                        }
+                    }
                 }
+                Event::Traffic(_) => self.traffic = true,
                 Event::Ready(sample) => self.ready_ok |= sample.error.is_none(),
                 Event::Stats(sample) => self.api_stats |= sample.service == "api",
                 _ => {}

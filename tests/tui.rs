@@ -11,6 +11,8 @@ mod actions;
 mod event_loop;
 #[path = "tui/hosts.rs"]
 mod hosts;
+#[path = "tui/log_tools.rs"]
+mod log_tools;
 #[path = "tui/logs.rs"]
 mod logs;
 #[path = "tui/screens.rs"]

@@ -14,10 +14,15 @@ pub enum Event {
     Services(Vec<ServiceView>),
     /// One log line of one service.
     Log(LogLine),
+    /// Log lines in the order they arrived, of one or more services: followers batch lines so a
+    /// busy service costs one event per few milliseconds, not one per line.
+    Logs(Vec<LogLine>),
     /// One sample of the app's readiness endpoint, as seen through the published port.
     Ready(ReadySample),
     /// One sample of a container's resource use.
     Stats(StatsSample),
+    /// The app's request and error rates over the last interval, from its `/metrics`.
+    Traffic(TrafficSample),
     /// Something went wrong outside any job (a watcher lost the engine, say).
     Warning(String),
 }
@@ -128,6 +133,15 @@ pub struct StatsSample {
     pub net_tx_bytes: u64,
     pub block_read_bytes: u64,
     pub block_write_bytes: u64,
+}
+
+/// The app's request rates between two readings of its `/metrics` endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficSample {
+    pub at: DateTime<Utc>,
+    pub requests_per_second: f64,
+    /// Requests answered with a 5xx status, per second.
+    pub errors_per_second: f64,
 }
 
 /// The sending half of the one event channel; cheap to clone into every task.

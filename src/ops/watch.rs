@@ -9,16 +9,15 @@ use futures::StreamExt;
 use tokio::sync::watch as signal;
 use tokio::task::JoinHandle;
 
-use super::{
-    Event, EventSender, Health, LogLine, LogStream, ReadySample, ServiceView, StatsSample,
-};
+use super::{Event, EventSender, Health, ReadySample, ServiceView, StatsSample};
 use crate::engine::ContainerInfo;
 use crate::probe::{HttpProbe, http_client};
 use crate::stack::Stack;
 
 /// How many lines a log stream starts with for a container it has not seen before.
 const FIRST_TAIL: u64 = 200;
-/// How often service health is checked again without any engine event.
+/// How often service health is probed again without any engine event (the containers are not
+/// listed again: only engine events do that).
 const HEALTH_SWEEP: Duration = Duration::from_secs(5);
 
 /// The running watchers; dropping it stops them all.
@@ -49,7 +48,6 @@ pub fn watch(ctx: &super::Context, events: &EventSender) -> Watcher {
             stack.clone(),
             service.clone(),
             events.clone(),
-            changed_rx.clone(),
         )));
         tasks.push(tokio::spawn(stats(
             stack.clone(),
@@ -58,26 +56,35 @@ pub fn watch(ctx: &super::Context, events: &EventSender) -> Watcher {
             changed_rx.clone(),
         )));
     }
+    tasks.push(tokio::spawn(super::traffic::sampler(
+        stack.clone(),
+        events.clone(),
+    )));
     tasks.push(tokio::spawn(ready_sampler(stack, events.clone())));
     Watcher { tasks }
 }
 
 /// Each service in bring-up order with its current container and a fresh readiness check.
 pub async fn snapshot(stack: &Stack) -> anyhow::Result<Vec<ServiceView>> {
+    Ok(probe(stack, &stack.status().await?).await)
+}
+
+/// The views of `containers` (as last listed) with a fresh readiness check of each.
+async fn probe(stack: &Stack, containers: &[(String, Option<ContainerInfo>)]) -> Vec<ServiceView> {
     let mut views = Vec::new();
-    for (service, container) in stack.status().await? {
+    for (service, container) in containers {
         let health = match &container {
-            Some(c) if c.running => match stack.check_ready(&service, c).await {
+            Some(c) if c.running => match stack.check_ready(service, c).await {
                 Ok(_) => Health::Healthy,
-                Err(_) if within_ready_timeout(stack, &service, c) => Health::Starting,
+                Err(_) if within_ready_timeout(stack, service, c) => Health::Starting,
                 Err(reason) => Health::Unhealthy(reason),
             },
             Some(_) => Health::Unknown,
             None => Health::Unknown,
         };
-        views.push(view(stack, &service, container.as_ref(), health));
+        views.push(view(stack, service, container.as_ref(), health));
     }
-    Ok(views)
+    views
 }
 
 /// True while a container is younger than its service's readiness deadline.
@@ -113,16 +120,23 @@ fn view(stack: &Stack, service: &str, c: Option<&ContainerInfo>, health: Health)
     }
 }
 
-/// Sends a snapshot now, after every container event of the stack, and every few seconds for
-/// health; bumps `changed` so log and stats streams can find new containers.
+/// Lists the stack's containers now and after every container event of the stack (never on a
+/// timer), probes health on its own schedule against the last list, and sends a snapshot when
+/// what it shows changed; bumps `changed` so stats streams can find new containers.
 async fn services(stack: Arc<Stack>, events: EventSender, changed: signal::Sender<u64>) {
     let mut generation = 0u64;
     loop {
         let mut stream = Box::pin(stack.engine.events(stack.name()));
-        send_snapshot(&stack, &events).await;
+        let Some(mut containers) = list(&stack, &events).await else {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            continue;
+        };
+        let mut views = probe(&stack, &containers).await;
+        events.send(Event::Services(views.clone()));
         changed.send_replace(generation);
 
         let mut sweep = tokio::time::interval(HEALTH_SWEEP);
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         sweep.tick().await;
         loop {
             tokio::select! {
@@ -132,7 +146,11 @@ async fn services(stack: Arc<Stack>, events: EventSender, changed: signal::Sende
                         tokio::time::sleep(Duration::from_millis(150)).await;
                         generation += 1;
                         changed.send_replace(generation);
-                        send_snapshot(&stack, &events).await;
+                        if let Some(listed) = list(&stack, &events).await {
+                            containers = listed;
+                        }
+                        views = probe(&stack, &containers).await;
+                        events.send(Event::Services(views.clone()));
                     }
                     Some(Err(err)) => {
                         events.send(Event::Warning(format!("engine events: {err}")));
@@ -140,17 +158,27 @@ async fn services(stack: Arc<Stack>, events: EventSender, changed: signal::Sende
                     }
                     None => break,
                 },
-                _ = sweep.tick() => send_snapshot(&stack, &events).await,
+                _ = sweep.tick() => {
+                    let probed = probe(&stack, &containers).await;
+                    if probed != views {
+                        views = probed;
+                        events.send(Event::Services(views.clone()));
+                    }
+                }
             }
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 
-async fn send_snapshot(stack: &Stack, events: &EventSender) {
-    match snapshot(stack).await {
-        Ok(views) => events.send(Event::Services(views)),
-        Err(err) => events.send(Event::Warning(format!("service list: {err:#}"))),
+/// The stack's containers by service, or `None` after sending why they could not be listed.
+async fn list(stack: &Stack, events: &EventSender) -> Option<Vec<(String, Option<ContainerInfo>)>> {
+    match stack.status().await {
+        Ok(containers) => Some(containers),
+        Err(err) => {
+            events.send(Event::Warning(format!("service list: {err:#}")));
+            None
+        }
     }
 }
 
@@ -160,50 +188,12 @@ async fn running(stack: &Stack, service: &str) -> Option<ContainerInfo> {
     containers.into_iter().find(|c| c.running)
 }
 
-/// Follows the output of the service's running container; when it stops or is replaced,
-/// moves to the next one (all of a new container's lines, new lines only of a restarted one).
-async fn logs(
-    stack: Arc<Stack>,
-    service: String,
-    events: EventSender,
-    mut changed: signal::Receiver<u64>,
-) {
-    let mut last_id: Option<String> = None;
-    let mut first = true;
-    loop {
-        if let Some(container) = running(&stack, &service).await {
-            let tail = match (&last_id, first) {
-                (_, true) => Some(FIRST_TAIL),
-                (Some(id), false) if *id == container.id => Some(0),
-                _ => None,
-            };
-            first = false;
-            last_id = Some(container.id.clone());
-            let mut stream = Box::pin(stack.engine.logs(&container.id, tail, true));
-            while let Some(Ok(chunk)) = stream.next().await {
-                events.send(Event::Log(LogLine {
-                    service: service.clone(),
-                    timestamp: chunk.timestamp,
-                    stream: if chunk.stderr {
-                        LogStream::Stderr
-                    } else {
-                        LogStream::Stdout
-                    },
-                    bytes: chunk.bytes,
-                }));
-            }
-            // The stream ended: the container stopped. Look again at once in case another
-            // container of the service already runs (a redeploy's new one).
-            if running(&stack, &service)
-                .await
-                .is_some_and(|c| Some(&c.id) != last_id.as_ref())
-            {
-                continue;
-            }
-        }
-        if changed.changed().await.is_err() {
-            return;
-        }
+/// Follows the service's output across restarts and new containers and sends each batch the
+/// follower makes (what arrived within a few milliseconds) as one [`Event::Logs`].
+async fn logs(stack: Arc<Stack>, service: String, events: EventSender) {
+    let mut batches = super::follow_batches(stack, service, Some(FIRST_TAIL));
+    while let Some(lines) = batches.next().await {
+        events.send(Event::Logs(lines));
     }
 }
 

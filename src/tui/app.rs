@@ -7,6 +7,7 @@
 mod command_line;
 mod hosts;
 mod jobs;
+mod log_commands;
 mod log_view;
 
 use std::cell::Cell;
@@ -18,13 +19,15 @@ use ratatui::layout::{Position, Rect};
 
 pub use hosts::{HostMsg, HostRow, Hosts, LastRun, PLAYBOOKS, PlanStep, Probe, last_runs};
 pub use jobs::{Job, Jobs};
-pub use log_view::{Direction, LogView, plain_text};
+pub use log_view::{LevelFilter, LogView, MAX_LINE_CHARS, Rows};
 
 use super::action::Action;
 use super::input::{self, Command, Keymap, View};
 use super::theme::Theme;
-use crate::logs::{Budget, LogBuffer};
-use crate::ops::{Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample};
+use crate::logs::{Budget, Direction, LogStore};
+use crate::ops::{
+    Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample, TrafficSample,
+};
 
 /// How many `/api/ready` samples are kept (a sample a second: five minutes).
 const READY_SAMPLES_KEPT: usize = 300;
@@ -68,6 +71,8 @@ pub enum Popup {
     Events,
     /// Resource use of each service over the last minutes.
     Stats,
+    /// A JSON log line pretty-printed (the line itself is unchanged).
+    Json(String),
     /// A destructive step waiting for `y`.
     Confirm { question: String, on_yes: Confirmed },
     /// A host key no known-hosts file records, waiting for an explicit `y`.
@@ -138,11 +143,10 @@ pub struct App {
     pub(crate) popup: Option<Popup>,
     pub(crate) ready: VecDeque<ReadySample>,
     pub(crate) last_ready_error: Option<(DateTime<Utc>, String)>,
-    // Known shortcoming: one buffer per service, each with its own budget, and no merged view of
-    // all services. The `logs` branch adds `crate::logs::LogStore` (a total budget, a merged
-    // view by timestamp, level filters, ANSI colours); switch to it once that branch is merged.
-    pub(crate) logs: HashMap<String, LogBuffer>,
+    pub(crate) logs: LogStore,
     pub(crate) stats: HashMap<String, VecDeque<StatsSample>>,
+    /// The app's request and error rates, oldest first.
+    pub(crate) traffic: VecDeque<TrafficSample>,
     pub(crate) log_view: LogView,
     pub(crate) jobs: Jobs,
     pub(crate) hosts: Hosts,
@@ -157,11 +161,14 @@ pub struct App {
     /// Where the last frame drew the services table and the log pane, for the mouse and paging.
     pub(crate) services_area: Cell<Rect>,
     pub(crate) logs_area: Cell<Rect>,
+    /// Where `S` saves the log view.
+    pub(crate) save_dir: std::path::PathBuf,
 }
 
 impl App {
     pub fn new(options: Options) -> App {
         App {
+            logs: LogStore::new(options.budget),
             now: options.now,
             options,
             services: Vec::new(),
@@ -170,9 +177,9 @@ impl App {
             popup: None,
             ready: VecDeque::new(),
             last_ready_error: None,
-            logs: HashMap::new(),
             stats: HashMap::new(),
-            log_view: LogView::default(),
+            traffic: VecDeque::new(),
+            log_view: LogView::new(),
             jobs: Jobs::default(),
             hosts: Hosts::default(),
             status: None,
@@ -183,6 +190,7 @@ impl App {
             dirty: true,
             services_area: Cell::new(Rect::default()),
             logs_area: Cell::new(Rect::default()),
+            save_dir: std::path::PathBuf::from("."),
         }
     }
 
@@ -230,15 +238,14 @@ impl App {
         self.services.get(self.selected)
     }
 
+    /// Every service's log lines as the dashboard keeps them.
+    pub fn logs(&self) -> &LogStore {
+        &self.logs
+    }
+
     /// The status line's current message.
     pub fn status(&self) -> Option<&Status> {
         self.status.as_ref()
-    }
-
-    /// The log buffer of the selected service.
-    pub(crate) fn selected_logs(&self) -> Option<&LogBuffer> {
-        self.selected_service()
-            .and_then(|service| self.logs.get(&service.name))
     }
 
     /// The view whose keys apply now.
@@ -247,6 +254,7 @@ impl App {
             (Some(Popup::Help(_)), _) => View::Help,
             (Some(Popup::Events), _) => View::Events,
             (Some(Popup::Stats), _) => View::Stats,
+            (Some(Popup::Json(_)), _) => View::Json,
             (Some(Popup::Confirm { .. }), _) => View::Confirm,
             (Some(Popup::HostKey { .. }), _) => View::HostKey,
             (Some(Popup::Playbooks { .. }), _) => View::Playbooks,
@@ -274,7 +282,12 @@ impl App {
         let Some(prompt) = self.log_view.prompt.as_mut() else {
             return;
         };
+        let ctrl = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
         match key.code {
+            KeyCode::Char('r') if ctrl => self.log_view.regex = !self.log_view.regex,
+            KeyCode::Char(_) if ctrl => {}
             KeyCode::Char(c) => prompt.push(c),
             KeyCode::Backspace => {
                 prompt.pop();
@@ -356,21 +369,40 @@ impl App {
                 None => {}
             },
             Command::ScrollUp => self.scroll_back(1),
-            Command::ScrollDown => self.log_view.scroll_forward(1),
+            Command::ScrollDown => self.scroll_forward(1),
             Command::PageUp => self.scroll_back(self.page()),
-            Command::PageDown => self.log_view.scroll_forward(self.page()),
+            Command::PageDown => self.scroll_forward(self.page()),
             Command::Top => {
-                self.with_logs(|view, buffer| view.top(buffer));
+                let page = self.page();
+                self.with_logs(|view, store, rows| view.top(store, rows, page));
             }
-            Command::Bottom => self.log_view.bottom(),
-            Command::ToggleFollow => self.log_view.toggle_follow(),
+            Command::Bottom => self.log_view.bottom_follow(),
+            Command::ToggleFollow => {
+                if self
+                    .with_logs(|view, store, rows| view.toggle_follow(store, rows))
+                    .is_none()
+                {
+                    self.log_view.follow = !self.log_view.follow;
+                }
+            }
+            Command::ToggleMerged => {
+                self.log_view.merged = !self.log_view.merged;
+                self.rescope();
+            }
+            Command::ToggleContext => self.toggle_context(),
+            Command::CycleLevel => {
+                self.log_view.level = self.log_view.level.next();
+                self.keep_anchor_visible();
+            }
+            Command::PrettyJson => self.pretty_json(),
+            Command::SaveLogs => self.save_logs(),
             Command::ToggleWrap => self.log_view.wrap = !self.log_view.wrap,
             Command::ToggleTimestamps => self.log_view.timestamps = !self.log_view.timestamps,
             Command::Events => self.popup = Some(Popup::Events),
             Command::Stats => self.popup = Some(Popup::Stats),
             Command::Search => self.log_view.prompt = Some(String::new()),
-            Command::NextMatch => self.jump_to_match(Direction::Older),
-            Command::PreviousMatch => self.jump_to_match(Direction::Newer),
+            Command::NextMatch => self.jump_to_match(Direction::Backward),
+            Command::PreviousMatch => self.jump_to_match(Direction::Forward),
         }
         None
     }
@@ -449,61 +481,14 @@ impl App {
         let index = index.min(self.services.len().saturating_sub(1));
         if index != self.selected {
             self.selected = index;
-            let old = std::mem::take(&mut self.log_view);
-            self.log_view = LogView {
-                query: old.query,
-                wrap: old.wrap,
-                timestamps: old.timestamps,
-                ..LogView::default()
-            };
+            if !self.log_view.merged {
+                self.rescope();
+            }
         }
     }
 
     fn page(&self) -> usize {
         usize::from(self.logs_area.get().height.saturating_sub(2)).max(1)
-    }
-
-    fn scroll_back(&mut self, lines: usize) {
-        self.with_logs(|view, buffer| view.scroll_back(buffer, lines));
-    }
-
-    /// Runs `f` on the log view and the selected service's buffer, when there is one.
-    fn with_logs<R>(&mut self, f: impl FnOnce(&mut LogView, &LogBuffer) -> R) -> Option<R> {
-        let name = self.services.get(self.selected)?.name.as_str();
-        let buffer = self.logs.get(name)?;
-        Some(f(&mut self.log_view, buffer))
-    }
-
-    fn search(&mut self, query: &str) {
-        if query.is_empty() {
-            self.log_view.query = None;
-            return;
-        }
-        self.log_view.query = Some(query.to_lowercase());
-        let context = self.page() / 2;
-        let found = self.with_logs(|view, buffer| view.run_search(buffer, query, context));
-        if found != Some(true) {
-            self.set_status(StatusKind::Error, format!("no line matches \"{query}\""));
-        }
-    }
-
-    fn jump_to_match(&mut self, direction: Direction) {
-        let Some(query) = self.log_view.query.clone() else {
-            self.set_status(StatusKind::Info, "no search yet: press / to search");
-            return;
-        };
-        let context = self.page() / 2;
-        let found = self.with_logs(|view, buffer| view.next_match(buffer, direction, context));
-        if found != Some(true) {
-            let which = match direction {
-                Direction::Older => "older",
-                Direction::Newer => "newer",
-            };
-            self.set_status(
-                StatusKind::Info,
-                format!("no {which} line matches \"{query}\""),
-            );
-        }
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
@@ -518,7 +503,7 @@ impl App {
 
         match mouse.kind {
             MouseEventKind::ScrollUp if in_logs => self.scroll_back(WHEEL_LINES),
-            MouseEventKind::ScrollDown if in_logs => self.log_view.scroll_forward(WHEEL_LINES),
+            MouseEventKind::ScrollDown if in_logs => self.scroll_forward(WHEEL_LINES),
             MouseEventKind::ScrollUp if in_services => self.select(self.selected.saturating_sub(1)),
             MouseEventKind::ScrollDown if in_services => self.select(self.selected + 1),
             MouseEventKind::Down(MouseButton::Left) if in_logs => self.focus = Focus::Logs,
@@ -538,23 +523,12 @@ impl App {
     fn on_event(&mut self, event: Event) -> bool {
         match event {
             Event::Services(services) => {
+                let changed = services != self.services;
                 self.set_services(services);
-                true
+                changed
             }
-            Event::Log(line) => {
-                let shown = self
-                    .selected_service()
-                    .is_some_and(|service| service.name == line.service);
-                let buffer = self
-                    .logs
-                    .entry(line.service.clone())
-                    .or_insert_with(|| LogBuffer::new(self.options.budget));
-                buffer.push(line);
-                if shown {
-                    self.log_view.on_line_added(buffer);
-                }
-                shown
-            }
+            Event::Log(line) => self.add_logs(vec![line]),
+            Event::Logs(lines) => self.add_logs(lines),
             Event::Ready(sample) => {
                 if let Some(error) = &sample.error {
                     self.last_ready_error = Some((sample.at, error.clone()));
@@ -565,14 +539,22 @@ impl App {
                 }
                 true
             }
+            Event::Traffic(sample) => {
+                self.traffic.push_back(sample);
+                if self.traffic.len() > STATS_KEPT {
+                    self.traffic.pop_front();
+                }
+                self.popup == Some(Popup::Stats)
+            }
             Event::Stats(sample) => {
                 let samples = self.stats.entry(sample.service.clone()).or_default();
                 samples.push_back(sample);
                 if samples.len() > STATS_KEPT {
                     samples.pop_front();
                 }
+                // The table's CPU and memory columns catch up on the slow tick: samples of each
+                // container arrive at their own moments and would each cost a frame.
                 self.popup == Some(Popup::Stats)
-                    || self.services_area.get().width >= STATS_MIN_WIDTH
             }
             Event::Warning(text) => {
                 // A failure to start work arrives as a warning instead of a job.

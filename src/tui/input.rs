@@ -39,6 +39,11 @@ pub enum Command {
     CommandLine,
     NextMatch,
     PreviousMatch,
+    ToggleMerged,
+    ToggleContext,
+    CycleLevel,
+    PrettyJson,
+    SaveLogs,
     Confirm,
     /// Switch between the stack's panes and the hosts view.
     Hosts,
@@ -83,6 +88,11 @@ const COMMAND_NAMES: &[(&str, Command)] = &[
     ("command_line", Command::CommandLine),
     ("next_match", Command::NextMatch),
     ("previous_match", Command::PreviousMatch),
+    ("toggle_merged", Command::ToggleMerged),
+    ("toggle_context", Command::ToggleContext),
+    ("cycle_level", Command::CycleLevel),
+    ("pretty_json", Command::PrettyJson),
+    ("save_logs", Command::SaveLogs),
     ("confirm", Command::Confirm),
     ("hosts", Command::Hosts),
     ("select_host_previous", Command::SelectHostPrevious),
@@ -103,6 +113,7 @@ const VIEWS: &[(&str, View)] = &[
     ("help", View::Help),
     ("events", View::Events),
     ("stats", View::Stats),
+    ("json", View::Json),
     ("confirm", View::Confirm),
     ("hosts", View::Hosts),
     ("host key", View::HostKey),
@@ -118,6 +129,7 @@ pub enum View {
     Help,
     Events,
     Stats,
+    Json,
     Confirm,
     Hosts,
     /// The dialog about a host key no known-hosts file records.
@@ -285,7 +297,7 @@ const LOGS: &[Binding] = &[
     bind(
         &[KeyCode::Char('/')],
         "/",
-        "search the log (Enter to run, Esc to cancel)",
+        "search (Enter runs, Esc cancels, Ctrl-R: regex)",
         Command::Search,
     ),
     bind(
@@ -299,6 +311,36 @@ const LOGS: &[Binding] = &[
         "N",
         "previous match (newer)",
         Command::PreviousMatch,
+    ),
+    bind(
+        &[KeyCode::Char('c')],
+        "c",
+        "show only matches and the lines around them",
+        Command::ToggleContext,
+    ),
+    bind(
+        &[KeyCode::Char('m')],
+        "m",
+        "all services merged by time, or the selected one",
+        Command::ToggleMerged,
+    ),
+    bind(
+        &[KeyCode::Char('v')],
+        "v",
+        "level filter: all, warnings and worse, errors",
+        Command::CycleLevel,
+    ),
+    bind(
+        &[KeyCode::Char('p')],
+        "p",
+        "pretty-print the match or bottom line as JSON",
+        Command::PrettyJson,
+    ),
+    bind(
+        &[KeyCode::Char('S')],
+        "S",
+        "save the lines of this view to a file",
+        Command::SaveLogs,
     ),
     bind(
         &[KeyCode::Esc, KeyCode::Tab],
@@ -317,12 +359,6 @@ const LOGS: &[Binding] = &[
         ":",
         "type a command, e.g. redeploy api (Tab completes)",
         Command::CommandLine,
-    ),
-    bind(
-        &[KeyCode::Char('H')],
-        "H",
-        "show the hosts (facts, last runs, provisioning)",
-        Command::Hosts,
     ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
     bind(
@@ -378,6 +414,21 @@ const STATS: &[Binding] = &[
     ),
 ];
 
+const JSON: &[Binding] = &[
+    bind(
+        &[KeyCode::Esc, KeyCode::Char('p')],
+        "Esc/p",
+        "close the JSON",
+        Command::Close,
+    ),
+    bind(
+        &[KeyCode::Char('q')],
+        "q",
+        "quit (asks first while a job runs)",
+        Command::Quit,
+    ),
+];
+
 const CONFIRM: &[Binding] = &[
     bind(&[KeyCode::Char('y')], "y", "go ahead", Command::Confirm),
     bind(
@@ -396,6 +447,7 @@ pub fn bindings(view: View) -> &'static [Binding] {
         View::Help => HELP,
         View::Events => EVENTS,
         View::Stats => STATS,
+        View::Json => JSON,
         View::Confirm => CONFIRM,
         View::Hosts => hosts::HOSTS,
         View::HostKey => hosts::HOST_KEY,

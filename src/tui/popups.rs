@@ -18,6 +18,7 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::Help(view) => help(app, *view, frame, area),
         Popup::Events => events(app, frame, area),
         Popup::Stats => stats::draw(app, frame, area),
+        Popup::Json(text) => json(app, text, frame, area),
         Popup::Confirm { question, .. } => confirm(app, question, frame, area),
         Popup::HostKey {
             host,
@@ -44,12 +45,13 @@ fn help(app: &App, view: View, frame: &mut Frame, area: Rect) {
         View::Help
         | View::Events
         | View::Stats
+        | View::Json
         | View::Confirm
         | View::HostKey
         | View::Playbooks
         | View::Plan => "this window",
     };
-    let mut lines: Vec<Line> = input::bindings(view)
+    let lines: Vec<Line> = input::bindings(view)
         .iter()
         .map(|binding| {
             Line::from(vec![
@@ -61,15 +63,14 @@ fn help(app: &App, view: View, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        " Esc or ? closes this help; Ctrl-C quits anywhere",
-        theme.muted(),
-    )));
-
+    // The closing hint sits in the bottom border so the logs' keys fit an 80×24 screen.
     let popup = centered(area, 64, lines.len() as u16 + 2);
     let block = Block::bordered()
         .title(format!(" keys: {name} "))
+        .title_bottom(Span::styled(
+            " Esc or ? closes this help; Ctrl-C quits anywhere ",
+            theme.muted(),
+        ))
         .border_style(theme.border(true));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
@@ -135,6 +136,26 @@ fn events(app: &App, frame: &mut Frame, area: Rect) {
 
     let block = Block::bordered()
         .title(" history (Esc closes) ")
+        .border_style(theme.border(true));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// A JSON log line re-indented; its text is shown as it is, control characters made safe.
+fn json(app: &App, text: &str, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let popup = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(4),
+    );
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|line| crate::logs::render(line.as_bytes(), &crate::logs::RenderOptions::default()))
+        .collect();
+
+    let block = Block::bordered()
+        .title(" JSON line (Esc closes) ")
         .border_style(theme.border(true));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);

@@ -117,6 +117,23 @@ impl Theme {
         }
     }
 
+    /// The colour marking a service's lines in the merged log view; `index` is the service's
+    /// stable colour index. Without colour, names are told apart by their text alone.
+    pub fn service(self, index: usize) -> Style {
+        const COLOURS: [Color; 6] = [
+            Color::Cyan,
+            Color::Magenta,
+            Color::Yellow,
+            Color::Green,
+            Color::Blue,
+            Color::LightRed,
+        ];
+        self.fg(COLOURS[index % COLOURS.len()])
+    }
+
+    /// The number of distinct service colours.
+    pub const SERVICE_COLOURS: usize = 6;
+
     /// The border of a pane; the focused pane stands out.
     pub fn border(self, focused: bool) -> Style {
         if focused {

@@ -64,6 +64,18 @@ impl TestStack {
         self.run(Some(file), args).await
     }
 
+    /// `capstan ARGS` for this stack, not started yet (for a command that runs until killed).
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_capstan"));
+        command
+            .args(self.global_args(self.stack_file.as_deref()))
+            .args(args)
+            .env("XDG_DATA_HOME", self.data.path())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+
     async fn run(&self, file: Option<&Path>, args: &[&str]) -> Run {
         let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_capstan"))
             .args(self.global_args(file))

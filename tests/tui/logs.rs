@@ -205,3 +205,44 @@ fn lines_of_a_service_not_shown_cost_no_redraw() {
     assert!(!hidden, "no frame for a line nobody sees");
     assert!(shown);
 }
+
+#[test]
+fn a_service_snapshot_that_changes_nothing_costs_no_redraw() {
+    let mut app = running_app();
+    app.take_dirty();
+
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+    let same = app.take_dirty();
+    let mut changed = three_healthy();
+    changed[1].health = Health::Unhealthy("GET /api/ready: 503".to_string());
+    app.update(Msg::Ops(Event::Services(changed)));
+    let different = app.take_dirty();
+
+    assert!(
+        !same,
+        "the health sweep's unchanged snapshot draws no frame"
+    );
+    assert!(different);
+}
+
+#[test]
+fn a_batch_of_lines_costs_one_redraw_and_shows_every_line() {
+    let mut app = running_app();
+    app.take_dirty();
+    let batch = (1..=5)
+        .map(|n| LogLine {
+            service: "db".to_string(),
+            timestamp: None,
+            stream: LogStream::Stdout,
+            bytes: format!("batched line {n}").into_bytes(),
+        })
+        .collect();
+
+    app.update(Msg::Ops(Event::Logs(batch)));
+
+    assert!(app.take_dirty());
+    let screen = render(&app, 80, 24);
+    for n in 1..=5 {
+        assert!(screen.contains(&format!("batched line {n}")), "{screen}");
+    }
+}

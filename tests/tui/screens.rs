@@ -184,11 +184,23 @@ fn stats_popup_shows_each_service_over_time_at_80x24() {
             })));
         }
     }
+    for second in 0..20u32 {
+        app.update(Msg::Ops(Event::Traffic(capstan::ops::TrafficSample {
+            at: t0() + chrono::Duration::seconds(i64::from(second) * 2),
+            requests_per_second: f64::from(second % 5) * 3.5,
+            errors_per_second: f64::from(u32::from(second % 7 == 0)) * 0.5,
+        })));
+    }
 
     key(&mut app, KeyCode::Char('s'));
     let screen = render(&app, 80, 24);
 
     assert!(screen.contains("stats (Esc closes)"), "{screen}");
+    // The newest traffic sample: 19 % 5 × 3.5 requests, no 5xx.
+    assert!(
+        screen.contains("req/s     14.0") && screen.contains("5xx/s      0.0"),
+        "{screen}"
+    );
     assert!(
         screen.contains("cpu   13.5%") && screen.contains("mem 119.0 MiB"),
         "{screen}"

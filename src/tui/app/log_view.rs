@@ -1,247 +1,252 @@
-//! Where the log pane looks in the selected service's buffer: following or scrolled back, wrap,
-//! and the search query with its matches. Reads `crate::logs::LogBuffer`; does no I/O.
+//! Where the log pane looks in the log store: merged or one service, following or paused at a
+//! line, wrap and timestamps, the search with its matches, the context view and the level
+//! filter. Reads `crate::logs`; does no I/O.
+//!
+//! A paused view is anchored to a [`LineKey`], not a count of lines: it stays on the same line
+//! while new lines arrive and old ones drop off the store.
 
-use crate::logs::LogBuffer;
+use crate::logs::{self, Level, LineKey, LogStore, Matches, Row, Scope};
 
 /// The most characters of one line the pane ever looks at, so a 1 MB line costs no more to draw
-/// or search than a long one.
+/// than a long one.
 pub const MAX_LINE_CHARS: usize = 4096;
 
+/// Lines shown above and below each match in the context view.
+pub const CONTEXT_LINES: usize = 3;
+
+/// Which lines the level filter keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LevelFilter {
+    #[default]
+    All,
+    /// Warnings and worse.
+    Warn,
+    /// Errors and worse.
+    Error,
+}
+
+impl LevelFilter {
+    /// The next filter of the cycle all → ≥warn → ≥error → all.
+    pub fn next(self) -> LevelFilter {
+        match self {
+            LevelFilter::All => LevelFilter::Warn,
+            LevelFilter::Warn => LevelFilter::Error,
+            LevelFilter::Error => LevelFilter::All,
+        }
+    }
+
+    /// The least level kept; `None` keeps every line, those without a level included.
+    pub fn min(self) -> Option<Level> {
+        match self {
+            LevelFilter::All => None,
+            LevelFilter::Warn => Some(Level::Warn),
+            LevelFilter::Error => Some(Level::Error),
+        }
+    }
+}
+
 /// The log pane's position and options.
-///
-/// `scroll` counts lines back from the newest line kept: 0 shows the newest line at the bottom.
-/// Counting from the newest end keeps the view still while old lines drop off the ring buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct LogView {
+    /// Following shows the newest line at the bottom; paused shows `anchor` there.
     pub follow: bool,
-    pub scroll: usize,
+    /// The line at the bottom of a paused view.
+    pub anchor: Option<LineKey>,
+    /// All services interleaved by timestamp instead of the selected one.
+    pub merged: bool,
     pub wrap: bool,
     /// Show the engine's timestamp before each line.
     pub timestamps: bool,
     /// The query being typed after `/`, while the prompt is open.
     pub prompt: Option<String>,
-    /// The last query run, lower-cased; matches are highlighted and `n`/`N` jump between them.
-    pub query: Option<String>,
-    /// The line the last jump landed on, counted like `scroll`; `n`/`N` go on from it.
-    pub matched: Option<usize>,
+    /// The prompt's text is a regular expression (Ctrl-R in the prompt toggles it).
+    pub regex: bool,
+    /// The last search run; matches are highlighted and `n`/`N` jump between them.
+    pub search: Option<Matches>,
+    /// The match the last jump landed on.
+    pub current: Option<LineKey>,
+    /// Only matches and the lines around them are shown.
+    pub context: bool,
+    pub level: LevelFilter,
 }
 
-impl Default for LogView {
-    fn default() -> LogView {
-        LogView {
-            follow: true,
-            scroll: 0,
-            wrap: false,
-            timestamps: false,
-            prompt: None,
-            query: None,
-            matched: None,
+/// The rows a view shows: every line of its scope, or a filtered list.
+#[derive(Debug, Clone)]
+pub enum Rows {
+    All { scope: Scope, len: usize },
+    Filtered { scope: Scope, rows: Vec<Row> },
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::All { len, .. } => *len,
+            Rows::Filtered { rows, .. } => rows.len(),
         }
     }
-}
 
-/// Which way a search goes from the current line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Older,
-    Newer,
+    pub fn scope(&self) -> Scope {
+        match self {
+            Rows::All { scope, .. } | Rows::Filtered { scope, .. } => *scope,
+        }
+    }
+
+    /// The row at `index`; `None` past the end.
+    pub fn row(&self, store: &LogStore, index: usize) -> Option<Row> {
+        match self {
+            Rows::All { scope, .. } => store.line(*scope, index).map(|line| Row::Line {
+                key: line.key,
+                is_match: false,
+            }),
+            Rows::Filtered { rows, .. } => rows.get(index).copied(),
+        }
+    }
+
+    /// The key of the line at `index`, or of the nearest line before it (gaps have none).
+    fn key_near(&self, store: &LogStore, index: usize) -> Option<LineKey> {
+        (0..=index.min(self.len().saturating_sub(1)))
+            .rev()
+            .chain(index + 1..self.len())
+            .find_map(|i| match self.row(store, i)? {
+                Row::Line { key, .. } => Some(key),
+                Row::Gap => None,
+            })
+    }
+
+    /// The index of the last row whose line is at or before `key` (0 when none is).
+    pub fn index_of(&self, store: &LogStore, key: LineKey) -> usize {
+        match self {
+            Rows::All { scope, len } => {
+                let position = store.position(*scope, key);
+                let exact = store.line(*scope, position).is_some_and(|l| l.key == key);
+                let index = if exact {
+                    position
+                } else {
+                    position.saturating_sub(1)
+                };
+                index.min(len.saturating_sub(1))
+            }
+            Rows::Filtered { rows, .. } => rows
+                .iter()
+                .rposition(|row| matches!(row, Row::Line { key: k, .. } if *k <= key))
+                .unwrap_or(0),
+        }
+    }
 }
 
 impl LogView {
-    /// Called after a line was added to the buffer shown: a paused view keeps its lines in place.
-    pub fn on_line_added(&mut self, buffer: &LogBuffer) {
-        let last = buffer.len().saturating_sub(1);
-        if !self.follow {
-            self.scroll = (self.scroll + 1).min(last);
+    pub fn new() -> LogView {
+        LogView {
+            follow: true,
+            ..LogView::default()
         }
-        self.matched = self
-            .matched
-            .and_then(|matched| Some(matched + 1).filter(|m| *m <= last));
+    }
+
+    /// The rows the view shows in `scope` with its context view and level filter.
+    pub fn rows(&self, store: &LogStore, scope: Scope) -> Rows {
+        let min = self.level.min();
+        let matches = self.search.as_ref().filter(|m| m.scope() == scope);
+        match (self.context, matches, min) {
+            (true, Some(matches), _) => {
+                let mut rows = logs::with_context(store, matches, CONTEXT_LINES);
+                if let Some(min) = min {
+                    rows.retain(|row| match row {
+                        Row::Line { key, .. } => level_of(store, scope, *key) >= Some(min),
+                        Row::Gap => true,
+                    });
+                }
+                Rows::Filtered { scope, rows }
+            }
+            (_, _, Some(min)) => {
+                let rows = logs::at_level(store, scope, min)
+                    .into_iter()
+                    .map(|key| Row::Line {
+                        key,
+                        is_match: false,
+                    })
+                    .collect();
+                Rows::Filtered { scope, rows }
+            }
+            _ => Rows::All {
+                scope,
+                len: store.len(scope),
+            },
+        }
+    }
+
+    /// The index of the row at the bottom of the view.
+    pub fn bottom(&self, store: &LogStore, rows: &Rows) -> Option<usize> {
+        let last = rows.len().checked_sub(1)?;
+        match (self.follow, self.anchor) {
+            (false, Some(anchor)) => Some(rows.index_of(store, anchor).min(last)),
+            _ => Some(last),
+        }
     }
 
     /// Scrolls back (towards older lines) by `lines`; pauses following.
-    pub fn scroll_back(&mut self, buffer: &LogBuffer, lines: usize) {
-        let max = buffer.len().saturating_sub(1);
-        self.scroll = self.scroll.saturating_add(lines).min(max);
+    pub fn scroll_back(&mut self, store: &LogStore, rows: &Rows, lines: usize) {
+        let Some(bottom) = self.bottom(store, rows) else {
+            return;
+        };
+        self.anchor = rows.key_near(store, bottom.saturating_sub(lines));
         self.follow = false;
     }
 
     /// Scrolls forward (towards newer lines) by `lines`; following resumes at the bottom.
-    pub fn scroll_forward(&mut self, lines: usize) {
-        self.scroll = self.scroll.saturating_sub(lines);
-        if self.scroll == 0 {
-            self.follow = true;
+    pub fn scroll_forward(&mut self, store: &LogStore, rows: &Rows, lines: usize) {
+        let Some(bottom) = self.bottom(store, rows) else {
+            return;
+        };
+        let index = bottom.saturating_add(lines);
+        if index + 1 >= rows.len() {
+            self.bottom_follow();
+        } else {
+            self.anchor = rows.key_near(store, index);
         }
     }
 
-    pub fn top(&mut self, buffer: &LogBuffer) {
-        self.scroll = buffer.len().saturating_sub(1);
+    /// Shows the oldest lines: the oldest at the top of a pane `page` rows high.
+    pub fn top(&mut self, store: &LogStore, rows: &Rows, page: usize) {
+        self.anchor = rows.key_near(store, page.saturating_sub(1));
         self.follow = false;
     }
 
-    pub fn bottom(&mut self) {
-        self.scroll = 0;
+    pub fn bottom_follow(&mut self) {
+        self.anchor = None;
         self.follow = true;
     }
 
     /// Pauses following where the view is, or resumes it at the newest line.
-    pub fn toggle_follow(&mut self) {
+    pub fn toggle_follow(&mut self, store: &LogStore, rows: &Rows) {
         if self.follow {
+            self.anchor = self
+                .bottom(store, rows)
+                .and_then(|bottom| rows.key_near(store, bottom));
             self.follow = false;
         } else {
-            self.bottom();
+            self.bottom_follow();
         }
     }
 
-    /// The index (from the oldest line kept) of the line at the bottom of the view.
-    pub fn bottom_index(&self, buffer: &LogBuffer) -> Option<usize> {
-        let len = buffer.len();
-        (len > 0).then(|| len - 1 - self.scroll.min(len - 1))
+    /// The line the view points at: the current match, else the bottom line.
+    pub fn pointed(&self, store: &LogStore, rows: &Rows) -> Option<LineKey> {
+        self.current.or_else(|| {
+            self.bottom(store, rows)
+                .and_then(|bottom| rows.key_near(store, bottom))
+        })
     }
 
-    /// Runs `query` from the bottom line of the view towards older lines, that line included.
-    ///
-    /// Returns whether a line matched; the view stops following and moves so the matching line
-    /// has `context` lines below it (the lines around a match stay visible).
-    pub fn run_search(&mut self, buffer: &LogBuffer, query: &str, context: usize) -> bool {
-        self.query = Some(query.to_lowercase());
-        self.matched = None;
-        let Some(start) = self.bottom_index(buffer) else {
-            return false;
-        };
-        self.jump_from(buffer, Some(start), Direction::Older, context)
-    }
-
-    /// Moves to the next line matching the query, going on from the last match (or from the
-    /// bottom line of the view when there was none).
-    pub fn next_match(&mut self, buffer: &LogBuffer, direction: Direction, context: usize) -> bool {
-        let Some(bottom) = self.bottom_index(buffer) else {
-            return false;
-        };
-        let from = self.matched_index(buffer).unwrap_or(bottom);
-        let start = match direction {
-            Direction::Older => from.checked_sub(1),
-            Direction::Newer => Some(from + 1).filter(|index| *index < buffer.len()),
-        };
-        self.jump_from(buffer, start, direction, context)
-    }
-
-    /// The index (from the oldest line kept) of the line the last jump landed on.
-    pub fn matched_index(&self, buffer: &LogBuffer) -> Option<usize> {
-        let matched = self.matched?;
-        buffer.len().checked_sub(1 + matched)
-    }
-
-    fn jump_from(
-        &mut self,
-        buffer: &LogBuffer,
-        start: Option<usize>,
-        direction: Direction,
-        context: usize,
-    ) -> bool {
-        let (Some(query), Some(start)) = (self.query.clone(), start) else {
-            return false;
-        };
-        let matches = |index: &usize| {
-            buffer
-                .get(*index)
-                .is_some_and(|line| contains_query(&plain_text(&line.bytes), &query))
-        };
-        let found = match direction {
-            Direction::Older => (0..=start).rev().find(matches),
-            Direction::Newer => (start..buffer.len()).find(matches),
-        };
-
-        match found {
-            Some(index) => {
-                let matched = buffer.len() - 1 - index;
-                self.matched = Some(matched);
-                self.scroll = matched.saturating_sub(context);
-                self.follow = false;
-                true
-            }
-            None => false,
-        }
+    /// Moves so the line with `key` sits `context` rows above the bottom of the view.
+    pub fn show(&mut self, store: &LogStore, rows: &Rows, key: LineKey, context: usize) {
+        let index = rows.index_of(store, key).saturating_add(context);
+        self.anchor = rows.key_near(store, index.min(rows.len().saturating_sub(1)));
+        self.follow = false;
+        self.current = Some(key);
     }
 }
 
-/// True when `text` contains the lower-cased `query`, ignoring case.
-pub fn contains_query(text: &str, query: &str) -> bool {
-    !query.is_empty() && text.to_lowercase().contains(query)
-}
-
-/// A log line's bytes as text that is safe to put on the screen.
-///
-/// Invalid UTF-8 becomes U+FFFD, ANSI escape sequences and other control characters are dropped,
-/// tabs become spaces, and only the first [`MAX_LINE_CHARS`] characters are kept.
-// Known shortcoming: colours in the line are dropped rather than rendered. The `logs` branch is
-// building safe ANSI rendering into ratatui spans; switch to it once it is merged.
-pub fn plain_text(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = String::with_capacity(text.len().min(MAX_LINE_CHARS));
-    let mut chars = text.chars().peekable();
-    let mut kept = 0;
-
-    while let Some(c) = chars.next() {
-        if kept >= MAX_LINE_CHARS {
-            break;
-        }
-        match c {
-            '\u{1b}' => skip_escape(&mut chars),
-            '\t' => {
-                out.push_str("    ");
-                kept += 4;
-            }
-            c if c.is_control() => {}
-            c => {
-                out.push(c);
-                kept += 1;
-            }
-        }
-    }
-    out
-}
-
-/// Skips the rest of an escape sequence whose ESC was just read (CSI, OSC or a two-byte one).
-fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    match chars.next() {
-        Some('[') => {
-            for c in chars.by_ref() {
-                if ('\u{40}'..='\u{7e}').contains(&c) {
-                    break;
-                }
-            }
-        }
-        Some(']') => {
-            while let Some(c) = chars.next() {
-                if c == '\u{7}' {
-                    break;
-                }
-                if c == '\u{1b}' && chars.peek() == Some(&'\\') {
-                    chars.next();
-                    break;
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_text_drops_escapes_and_controls_and_keeps_text() {
-        let bytes = b"\x1b[31mred\x1b[0m\ttab\x07 \x1b]0;title\x07done \xff";
-
-        assert_eq!(plain_text(bytes), "red    tab done \u{fffd}");
-    }
-
-    #[test]
-    fn plain_text_of_a_one_megabyte_line_is_capped() {
-        let bytes = vec![b'x'; 1024 * 1024];
-
-        assert_eq!(plain_text(&bytes).chars().count(), MAX_LINE_CHARS);
-    }
+/// The level of the line with `key` in `scope`, if it is kept and has one.
+fn level_of(store: &LogStore, scope: Scope, key: LineKey) -> Option<Level> {
+    let line = store.line(scope, store.position(scope, key))?;
+    (line.key == key).then_some(line.level).flatten()
 }

@@ -1,5 +1,6 @@
-//! Resource use of each service: CPU and memory now and as sparklines over the samples kept,
-//! and network and disk totals, from the engine's stats stream.
+//! The app's request and error rates (from its `/metrics`), then the resource use of each
+//! service: CPU and memory now and as sparklines over the samples kept, and network and disk
+//! totals, from the engine's stats stream.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,12 +12,14 @@ use crate::tui::views::centered;
 
 /// Rows each service takes: its name, CPU, memory, and input/output.
 const ROWS_PER_SERVICE: u16 = 4;
+/// Rows the app's traffic takes: a title, requests, errors.
+const TRAFFIC_ROWS: u16 = 3;
 /// Columns the labels left of the sparklines take.
 const LABEL_WIDTH: u16 = 18;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.options.theme;
-    let height = app.services.len() as u16 * ROWS_PER_SERVICE + 2;
+    let height = app.services.len() as u16 * ROWS_PER_SERVICE + TRAFFIC_ROWS + 2;
     let popup = centered(area, area.width.saturating_sub(4), height.max(4));
     let block = Block::bordered()
         .title(" stats (Esc closes) ")
@@ -24,6 +27,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
+
+    let [traffic_area, inner] =
+        Layout::vertical([Constraint::Length(TRAFFIC_ROWS), Constraint::Min(0)]).areas(inner);
+    traffic(app, frame, traffic_area);
 
     let rows = Layout::vertical(
         app.services
@@ -66,6 +73,34 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         );
         frame.render_widget(Paragraph::new(Line::from(io_text)), io);
     }
+}
+
+/// Requests and 5xx answers per second as the app counts them, over the samples kept.
+fn traffic(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.options.theme;
+    let [name, requests, errors] = Layout::vertical([Constraint::Length(1); 3]).areas(area);
+    frame.render_widget(Span::styled("app traffic (/metrics)", theme.header()), name);
+    let Some(latest) = app.traffic.back() else {
+        frame.render_widget(Span::styled("  no samples yet", theme.muted()), requests);
+        return;
+    };
+
+    // Sparklines take integers: hundredths of a request per second.
+    let scaled = |rate: f64| (rate * 100.0).max(0.0).round() as u64;
+    let request_values: Vec<u64> = app
+        .traffic
+        .iter()
+        .map(|sample| scaled(sample.requests_per_second))
+        .collect();
+    let error_values: Vec<u64> = app
+        .traffic
+        .iter()
+        .map(|sample| scaled(sample.errors_per_second))
+        .collect();
+    let request_text = format!("  req/s {:>8.1}", latest.requests_per_second);
+    let error_text = format!("  5xx/s {:>8.1}", latest.errors_per_second);
+    spark_row(frame, requests, request_text, &request_values, theme.ok());
+    spark_row(frame, errors, error_text, &error_values, theme.error());
 }
 
 /// A label, then a one-row sparkline of the newest values that fit.

@@ -1,120 +1,163 @@
-//! The log pane of the selected service: the lines around the view's position, with search
-//! matches highlighted, wrapped or cut at the pane's width.
+//! The log pane: the rows of the log view (one service or all merged, filtered or not) around
+//! its position, in the lines' own ANSI colours, search matches highlighted, each line marked
+//! with its service in the merged view, wrapped or cut at the pane's width.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
-use unicode_width::UnicodeWidthStr;
 
-use crate::tui::app::{App, Focus, plain_text};
+use crate::logs::{self, RenderOptions, Row, Scope};
+use crate::tui::app::{App, Focus, LevelFilter, MAX_LINE_CHARS};
+use crate::tui::theme::Theme;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.options.theme;
     let view = &app.log_view;
-    let name = app
-        .selected_service()
-        .map_or("no service", |service| service.name.as_str());
-    let buffer = app.selected_logs();
+    let store = &app.logs;
+    let rows = app.log_rows();
+    let bottom = rows.as_ref().and_then(|rows| view.bottom(store, rows));
 
-    let mut title = format!(" logs: {name} · ");
-    if view.follow {
-        title.push_str("following");
-    } else {
-        title.push_str(&format!("paused, {} back", view.scroll));
-    }
-    if view.wrap {
-        title.push_str(" · wrap");
-    }
-    if let Some(query) = &view.query {
-        title.push_str(&format!(" · /{query}"));
-    }
-    title.push(' ');
     let block = Block::bordered()
-        .title(title)
+        .title(title(app, rows.as_ref().map_or(0, |r| r.len()), bottom))
         .border_style(theme.border(app.focus == Focus::Logs));
     let inner = block.inner(area);
-
-    let (Some(buffer), Some(bottom)) = (buffer, buffer.and_then(|b| view.bottom_index(b))) else {
+    let (Some(rows), Some(bottom)) = (rows, bottom) else {
         let empty = Span::styled("no log lines yet", theme.muted());
         frame.render_widget(Paragraph::new(empty).block(block), area);
         return;
     };
 
-    // Walk back from the bottom line until the pane's rows are used up.
+    // Walk back from the bottom row until the pane's rows are used up.
+    let scope = rows.scope();
+    let name_width = match scope {
+        Scope::All => store
+            .services()
+            .map(|(_, name)| name.len())
+            .max()
+            .unwrap_or(0),
+        Scope::Service(_) => 0,
+    };
     let height = usize::from(inner.height);
     let width = usize::from(inner.width).max(1);
-    let mut rows = 0;
-    let matched = view.matched_index(buffer);
+    let mut used = 0;
     let mut lines = Vec::new();
     for index in (0..=bottom).rev() {
-        if rows >= height {
+        if used >= height {
             break;
         }
-        let Some(line) = buffer.get(index) else {
+        let Some(row) = rows.row(store, index) else {
             break;
         };
-        let mut text = plain_text(&line.bytes);
-        if view.timestamps {
-            let stamp = line.timestamp.map_or_else(
-                || "--:--:--.---".to_string(),
-                |at| at.format("%H:%M:%S%.3f").to_string(),
-            );
-            text.insert_str(0, &format!("{stamp} "));
-        }
-        rows += if view.wrap {
-            text.width().div_ceil(width).max(1)
+        let line = match row {
+            Row::Gap => Line::styled("  ⋯", theme.muted()),
+            Row::Line { key, .. } => {
+                let Some(line) = store
+                    .line(scope, store.position(scope, key))
+                    .filter(|line| line.key == key)
+                else {
+                    continue;
+                };
+                let mut spans = Vec::new();
+                if scope == Scope::All {
+                    let name = store.service_name(line.service).unwrap_or("?");
+                    let colour = line.service.colour_index(Theme::SERVICE_COLOURS);
+                    spans.push(Span::styled(
+                        format!("{name:<name_width$} │ "),
+                        theme.service(colour),
+                    ));
+                }
+                if view.timestamps {
+                    let stamp = line.line.timestamp.map_or_else(
+                        || "--:--:--.---".to_string(),
+                        |at| at.format("%H:%M:%S%.3f").to_string(),
+                    );
+                    spans.push(Span::styled(format!("{stamp} "), theme.muted()));
+                }
+                let prefix: usize = spans.iter().map(|span| span.width()).sum();
+                let highlights = match &view.search {
+                    Some(search) => search.query().ranges(&line.line.bytes),
+                    None => Vec::new(),
+                };
+                let options = RenderOptions {
+                    max_columns: if view.wrap {
+                        MAX_LINE_CHARS
+                    } else {
+                        width.saturating_sub(prefix).max(1)
+                    },
+                    colors: theme.has_color(),
+                    highlights: &highlights,
+                    highlight: theme.highlight(),
+                };
+                spans.extend(logs::render(&line.line.bytes, &options).spans);
+                let mut shown = Line::from(spans);
+                if view.current == Some(key) {
+                    shown = shown.patch_style(theme.selected());
+                }
+                shown
+            }
+        };
+        used += if view.wrap {
+            line.width().div_ceil(width).max(1)
         } else {
             1
         };
-        // Many servers (MariaDB among them) log everything to stderr: the stream gets no colour.
-        let base = if matched == Some(index) {
-            theme.selected()
-        } else {
-            Style::new()
-        };
-        lines.push(highlighted(
-            text,
-            view.query.as_deref(),
-            base,
-            theme.highlight(),
-        ));
+        lines.push(line);
     }
     lines.reverse();
 
     let mut paragraph = Paragraph::new(lines).block(block);
     if view.wrap {
-        let overflow = rows.saturating_sub(height) as u16;
+        let overflow = used.saturating_sub(height) as u16;
         paragraph = paragraph.wrap(Wrap { trim: false }).scroll((overflow, 0));
     }
     frame.render_widget(paragraph, area);
 }
 
-/// The line with every case-insensitive occurrence of `query` in the highlight style.
-fn highlighted(text: String, query: Option<&str>, base: Style, highlight: Style) -> Line<'static> {
-    let lower = text.to_lowercase();
-    let query = match query {
-        // Lower-casing can change byte lengths (rare scripts); then the line is not marked.
-        Some(query) if !query.is_empty() && lower.len() == text.len() => query,
-        _ => return Line::styled(text, base),
+/// ` logs: api · paused, 5 back · wrap · /query 2/7 · context · ≥warn `
+fn title(app: &App, len: usize, bottom: Option<usize>) -> String {
+    let view = &app.log_view;
+    let name = if view.merged {
+        "all services"
+    } else {
+        app.selected_service()
+            .map_or("no service", |service| service.name.as_str())
     };
 
-    let mut spans = Vec::new();
-    let mut from = 0;
-    for (start, found) in lower.match_indices(query) {
-        if start < from {
-            continue;
+    let mut title = format!(" logs: {name} · ");
+    match (view.follow, bottom) {
+        (true, _) => title.push_str("following"),
+        (false, Some(bottom)) => {
+            title.push_str(&format!("paused, {} back", len.saturating_sub(bottom + 1)));
         }
-        if start > from {
-            spans.push(Span::styled(text[from..start].to_string(), base));
+        (false, None) => title.push_str("paused"),
+    }
+    if view.wrap {
+        title.push_str(" · wrap");
+    }
+    if let Some(search) = &view.search {
+        let mark = if view.regex { "regex " } else { "" };
+        let count = search.len();
+        let at = view
+            .current
+            .and_then(|current| search.keys().position(|key| key == current));
+        match at {
+            Some(at) => title.push_str(&format!(
+                " · {mark}/{} {}/{count}",
+                search.query().text(),
+                at + 1
+            )),
+            None => title.push_str(&format!(" · {mark}/{} ({count})", search.query().text())),
         }
-        let end = start + found.len();
-        spans.push(Span::styled(text[start..end].to_string(), highlight));
-        from = end;
     }
-    if from < text.len() {
-        spans.push(Span::styled(text[from..].to_string(), base));
+    if view.context {
+        title.push_str(" · context");
     }
-    Line::from(spans)
+    match view.level {
+        LevelFilter::All => {}
+        LevelFilter::Warn => title.push_str(" · ≥warn"),
+        LevelFilter::Error => title.push_str(" · ≥error"),
+    }
+    title.push(' ');
+    title
 }

@@ -24,7 +24,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         ])
     } else if let Some(prompt) = &app.log_view.prompt {
         Line::from(vec![
-            Span::styled("/", theme.header()),
+            Span::styled(
+                if app.log_view.regex { "regex /" } else { "/" },
+                theme.header(),
+            ),
             Span::raw(format!("{prompt}▏")),
         ])
     } else {
