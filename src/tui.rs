@@ -23,7 +23,10 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 pub use action::Action;
-pub use app::{App, Confirmed, Focus, Msg, Options, Popup, Status, StatusKind};
+pub use app::{
+    App, Confirmed, Focus, HostMsg, LastRun, Msg, Options, PLAYBOOKS, PlanStep, Popup, Probe,
+    Status, StatusKind, last_runs,
+};
 pub use event::{channel, run_loop};
 pub use input::{Binding, Command, Keymap, View, bindings};
 pub use theme::{Palette, Theme};
@@ -55,7 +58,8 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
     eprintln!("capstan: diagnostic log in {}", log_path.display());
 
     let (events, ops_rx) = EventSender::channel();
-    let runner = runner::Runner::start(&global, events);
+    let (tx, rx) = event::channel();
+    let runner = runner::Runner::start(&global, events, tx.clone());
     let mut app = App::new(Options {
         project: global
             .project
@@ -67,7 +71,6 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
         budget: Budget::default(),
         now: Utc::now(),
     });
-    let (tx, rx) = event::channel();
     let _sources = event::spawn_sources(tx, ops_rx);
 
     let mut guard = terminal::TerminalGuard::enter()?;

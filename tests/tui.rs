@@ -9,6 +9,8 @@ mod support;
 mod actions;
 #[path = "tui/event_loop.rs"]
 mod event_loop;
+#[path = "tui/hosts.rs"]
+mod hosts;
 #[path = "tui/log_tools.rs"]
 mod log_tools;
 #[path = "tui/logs.rs"]

@@ -12,6 +12,18 @@ pub enum Action {
     Down { volumes: bool },
     /// Return a service to the last image that deployed well.
     Rollback { service: String },
+    /// Connect to an inventory host and gather its facts; with `accept_fingerprint`, accept
+    /// and record its new host key if it is exactly that one.
+    GatherFacts {
+        host: String,
+        accept_fingerprint: Option<String>,
+    },
+    /// Run a shipped playbook on an inventory host; `check` changes nothing.
+    Provision {
+        host: String,
+        playbook: String,
+        check: bool,
+    },
 }
 
 impl Action {
@@ -23,6 +35,27 @@ impl Action {
             Action::Down { volumes: false } => "down".to_string(),
             Action::Down { volumes: true } => "down --volumes".to_string(),
             Action::Rollback { service } => format!("rollback {service}"),
+            Action::GatherFacts { host, .. } => format!("facts of {host}"),
+            Action::Provision {
+                host,
+                playbook,
+                check,
+            } => {
+                let mode = if *check { " (check)" } else { "" };
+                format!("provision {playbook} on {host}{mode}")
+            }
+        }
+    }
+
+    /// True when the action changes a stack or a host: read-only mode refuses it.
+    pub fn changes_something(&self) -> bool {
+        match self {
+            Action::GatherFacts { .. } => false,
+            Action::Provision { check, .. } => !check,
+            Action::Up
+            | Action::Redeploy { .. }
+            | Action::Down { .. }
+            | Action::Rollback { .. } => true,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! starts that work itself. Must not import the runner, the terminal, or any I/O.
 
 mod command_line;
+mod hosts;
 mod jobs;
 mod log_commands;
 mod log_view;
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
+pub use hosts::{HostMsg, HostRow, Hosts, LastRun, PLAYBOOKS, PlanStep, Probe, last_runs};
 pub use jobs::{Job, Jobs};
 pub use log_view::{LevelFilter, LogView, MAX_LINE_CHARS, Rows};
 
@@ -47,6 +49,8 @@ pub enum Msg {
     /// The slow tick: the clock moved on (uptimes change).
     Tick(DateTime<Utc>),
     Ops(Event),
+    /// What background work found about the inventory's hosts.
+    Host(HostMsg),
 }
 
 /// Which pane keys go to.
@@ -54,6 +58,8 @@ pub enum Msg {
 pub enum Focus {
     Services,
     Logs,
+    /// The hosts view, in place of the stack's panes.
+    Hosts,
 }
 
 /// A window over the panes.
@@ -69,6 +75,21 @@ pub enum Popup {
     Json(String),
     /// A destructive step waiting for `y`.
     Confirm { question: String, on_yes: Confirmed },
+    /// A host key no known-hosts file records, waiting for an explicit `y`.
+    HostKey {
+        host: String,
+        key_type: String,
+        fingerprint: String,
+    },
+    /// The playbooks that can run on `host`; `selected` indexes [`PLAYBOOKS`].
+    Playbooks { host: String, selected: usize },
+    /// A check run's plan and diffs, waiting for `y` to apply.
+    Plan {
+        host: String,
+        playbook: String,
+        steps: Vec<PlanStep>,
+        scroll: usize,
+    },
 }
 
 /// What `y` does in a confirmation.
@@ -128,6 +149,7 @@ pub struct App {
     pub(crate) traffic: VecDeque<TrafficSample>,
     pub(crate) log_view: LogView,
     pub(crate) jobs: Jobs,
+    pub(crate) hosts: Hosts,
     pub(crate) status: Option<Status>,
     pub(crate) history: VecDeque<Status>,
     /// The action handed to the runner whose job has not started yet; no second one meanwhile.
@@ -159,6 +181,7 @@ impl App {
             traffic: VecDeque::new(),
             log_view: LogView::new(),
             jobs: Jobs::default(),
+            hosts: Hosts::default(),
             status: None,
             history: VecDeque::new(),
             awaiting_job: None,
@@ -193,6 +216,10 @@ impl App {
                 None
             }
             Msg::Ops(_) => None,
+            Msg::Host(msg) => {
+                self.on_host_msg(msg);
+                None
+            }
         }
     }
 
@@ -229,8 +256,12 @@ impl App {
             (Some(Popup::Stats), _) => View::Stats,
             (Some(Popup::Json(_)), _) => View::Json,
             (Some(Popup::Confirm { .. }), _) => View::Confirm,
+            (Some(Popup::HostKey { .. }), _) => View::HostKey,
+            (Some(Popup::Playbooks { .. }), _) => View::Playbooks,
+            (Some(Popup::Plan { .. }), _) => View::Plan,
             (None, Focus::Services) => View::Services,
             (None, Focus::Logs) => View::Logs,
+            (None, Focus::Hosts) => View::Hosts,
         }
     }
 
@@ -296,9 +327,24 @@ impl App {
             Command::SwitchFocus => {
                 self.focus = match self.focus {
                     Focus::Services => Focus::Logs,
-                    Focus::Logs => Focus::Services,
+                    Focus::Logs | Focus::Hosts => Focus::Services,
                 }
             }
+            Command::Hosts => {
+                self.focus = match self.focus {
+                    Focus::Hosts => Focus::Services,
+                    Focus::Services | Focus::Logs => Focus::Hosts,
+                }
+            }
+            Command::SelectHostPrevious => self.select_host(self.hosts.selected.saturating_sub(1)),
+            Command::SelectHostNext => self.select_host(self.hosts.selected + 1),
+            Command::RefreshFacts => return self.refresh_facts(),
+            Command::Provision => self.pick_playbook(),
+            Command::Choose => return self.choose_playbook(),
+            Command::PopupUp => self.move_in_host_popup(-1),
+            Command::PopupDown => self.move_in_host_popup(1),
+            Command::PopupPageUp => self.move_in_host_popup(-10),
+            Command::PopupPageDown => self.move_in_host_popup(10),
             Command::Up => return self.request(Action::Up),
             Command::Redeploy => {
                 let Some(service) = self.selected_service() else {
@@ -319,7 +365,8 @@ impl App {
                     on_yes: Confirmed::Quit,
                     ..
                 }) => self.quit = true,
-                other => self.popup = other,
+                Some(popup) => return self.confirm_host_popup(popup),
+                None => {}
             },
             Command::ScrollUp => self.scroll_back(1),
             Command::ScrollDown => self.scroll_forward(1),
@@ -414,11 +461,11 @@ impl App {
     }
 
     fn refuse_when_read_only(&mut self, action: &Action) -> bool {
-        if self.options.read_only {
+        if self.options.read_only && action.changes_something() {
             let text = format!("{}: refused, the dashboard is read-only", action.describe());
             self.set_status(StatusKind::Error, text);
         }
-        self.options.read_only
+        self.options.read_only && action.changes_something()
     }
 
     fn select(&mut self, index: usize) {
@@ -436,7 +483,8 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if self.popup.is_some() {
+        // The hosts view is keyboard-only; the stack's pane areas are stale while it shows.
+        if self.popup.is_some() || self.focus == Focus::Hosts {
             return;
         }
         let at = Position::new(mouse.column, mouse.row);

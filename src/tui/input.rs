@@ -2,6 +2,8 @@
 //! help always lists every key the current view answers to; a [`Keymap`] from the user's
 //! settings replaces the keys of chosen commands. Imports no I/O and no `ops`.
 
+mod hosts;
+
 use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -43,6 +45,19 @@ pub enum Command {
     PrettyJson,
     SaveLogs,
     Confirm,
+    /// Switch between the stack's panes and the hosts view.
+    Hosts,
+    SelectHostPrevious,
+    SelectHostNext,
+    RefreshFacts,
+    /// Pick a playbook to run on the selected host (check mode first).
+    Provision,
+    /// Take the item selected in a list window.
+    Choose,
+    PopupUp,
+    PopupDown,
+    PopupPageUp,
+    PopupPageDown,
 }
 
 /// The names commands have in the settings file's `[keys]` table.
@@ -79,6 +94,16 @@ const COMMAND_NAMES: &[(&str, Command)] = &[
     ("pretty_json", Command::PrettyJson),
     ("save_logs", Command::SaveLogs),
     ("confirm", Command::Confirm),
+    ("hosts", Command::Hosts),
+    ("select_host_previous", Command::SelectHostPrevious),
+    ("select_host_next", Command::SelectHostNext),
+    ("refresh_facts", Command::RefreshFacts),
+    ("provision", Command::Provision),
+    ("choose", Command::Choose),
+    ("popup_up", Command::PopupUp),
+    ("popup_down", Command::PopupDown),
+    ("popup_page_up", Command::PopupPageUp),
+    ("popup_page_down", Command::PopupPageDown),
 ];
 
 /// The views, for checking that a keymap leaves no key doing two things in one view.
@@ -90,6 +115,10 @@ const VIEWS: &[(&str, View)] = &[
     ("stats", View::Stats),
     ("json", View::Json),
     ("confirm", View::Confirm),
+    ("hosts", View::Hosts),
+    ("host key", View::HostKey),
+    ("playbooks", View::Playbooks),
+    ("plan", View::Plan),
 ];
 
 /// Where keys go; each has its own table.
@@ -102,6 +131,13 @@ pub enum View {
     Stats,
     Json,
     Confirm,
+    Hosts,
+    /// The dialog about a host key no known-hosts file records.
+    HostKey,
+    /// The playbook picker.
+    Playbooks,
+    /// A check run's plan waiting for confirmation.
+    Plan,
 }
 
 /// One key binding: the keys, how help names them, what they do.
@@ -187,6 +223,12 @@ const SERVICES: &[Binding] = &[
         ":",
         "type a command, e.g. redeploy api (Tab completes)",
         Command::CommandLine,
+    ),
+    bind(
+        &[KeyCode::Char('H')],
+        "H",
+        "show the hosts (facts, last runs, provisioning)",
+        Command::Hosts,
     ),
     bind(&[KeyCode::Char('?')], "?", "show this help", Command::Help),
     bind(
@@ -407,6 +449,10 @@ pub fn bindings(view: View) -> &'static [Binding] {
         View::Stats => STATS,
         View::Json => JSON,
         View::Confirm => CONFIRM,
+        View::Hosts => hosts::HOSTS,
+        View::HostKey => hosts::HOST_KEY,
+        View::Playbooks => hosts::PLAYBOOKS,
+        View::Plan => hosts::PLAN,
     }
 }
 

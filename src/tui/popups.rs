@@ -1,5 +1,7 @@
-//! Windows drawn over the panes: the key help and the confirmation of destructive actions.
+//! Windows drawn over the panes: the key help, the confirmation of destructive actions, and the
+//! hosts view's windows (host key, playbook picker, check plan).
 
+mod hosts;
 mod stats;
 
 use ratatui::Frame;
@@ -18,6 +20,18 @@ pub fn draw(app: &App, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::Stats => stats::draw(app, frame, area),
         Popup::Json(text) => json(app, text, frame, area),
         Popup::Confirm { question, .. } => confirm(app, question, frame, area),
+        Popup::HostKey {
+            host,
+            key_type,
+            fingerprint,
+        } => hosts::host_key(app, host, key_type, fingerprint, frame, area),
+        Popup::Playbooks { host, selected } => hosts::playbooks(app, host, *selected, frame, area),
+        Popup::Plan {
+            host,
+            playbook,
+            steps,
+            scroll,
+        } => hosts::plan(app, (host, playbook), steps, *scroll, frame, area),
     }
 }
 
@@ -27,7 +41,15 @@ fn help(app: &App, view: View, frame: &mut Frame, area: Rect) {
     let name = match view {
         View::Services => "services",
         View::Logs => "logs",
-        View::Help | View::Events | View::Stats | View::Json | View::Confirm => "this window",
+        View::Hosts => "hosts",
+        View::Help
+        | View::Events
+        | View::Stats
+        | View::Json
+        | View::Confirm
+        | View::HostKey
+        | View::Playbooks
+        | View::Plan => "this window",
     };
     let lines: Vec<Line> = input::bindings(view)
         .iter()

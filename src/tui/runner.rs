@@ -1,10 +1,14 @@
 //! The one place the dashboard reaches `ops`: it loads the stack, starts the watchers that feed
-//! the event channel, and turns each [`Action`] into an `ops` task. Never touches the screen.
+//! the event channel, and turns each [`Action`] into an `ops` task; host actions go to
+//! [`hosts`] (inventory, facts, provisioning). Never touches the screen.
+
+mod hosts;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use super::action::Action;
+use super::app::Msg;
 use crate::cli::Global;
 use crate::ops::{self, Event, EventSender};
 use crate::stack;
@@ -13,14 +17,19 @@ use crate::stack;
 /// actions. A job already started is cut short when the runtime ends with the dashboard.
 pub struct Runner {
     actions: UnboundedSender<Action>,
+    host_actions: UnboundedSender<Action>,
     task: JoinHandle<()>,
+    hosts_task: JoinHandle<()>,
 }
 
 impl Runner {
     /// Loads the stack in the background and starts watching it; failures arrive as
     /// `Event::Warning`s on `events`, never as errors here, so the dashboard opens at once.
-    pub fn start(global: &Global, events: EventSender) -> Runner {
+    /// What the hosts work finds arrives on `msgs`.
+    pub fn start(global: &Global, events: EventSender, msgs: UnboundedSender<Msg>) -> Runner {
         let (actions, rx) = mpsc::unbounded_channel::<Action>();
+        let (host_actions, host_rx) = mpsc::unbounded_channel::<Action>();
+        let hosts_task = tokio::spawn(hosts::serve(global.port, msgs, events.clone(), host_rx));
         let options = stack::Options {
             stack_file: global.stack_file.clone(),
             project: global.project.clone(),
@@ -28,19 +37,28 @@ impl Runner {
         };
         let bring_up = !global.read_only;
         let task = tokio::spawn(serve(options, bring_up, events, rx));
-        Runner { actions, task }
+        Runner {
+            actions,
+            host_actions,
+            task,
+            hosts_task,
+        }
     }
 
     /// Starts the work `action` asks for; its progress arrives as job events.
     pub fn dispatch(&self, action: Action) {
         tracing::info!(action = %action.describe(), "dispatching");
-        let _ = self.actions.send(action);
+        let _ = match action {
+            Action::GatherFacts { .. } | Action::Provision { .. } => self.host_actions.send(action),
+            _ => self.actions.send(action),
+        };
     }
 }
 
 impl Drop for Runner {
     fn drop(&mut self) {
         self.task.abort();
+        self.hosts_task.abort();
     }
 }
 
@@ -109,6 +127,8 @@ fn spawn_job(ctx: &ops::Context, events: &EventSender, action: Action) -> JoinHa
             Action::Redeploy { service } => ops::redeploy(&ctx, service, &events).await,
             Action::Down { volumes } => ops::down(&ctx, *volumes, &events).await,
             Action::Rollback { service } => ops::rollback(&ctx, service, &events).await,
+            // `Runner::dispatch` sends these to the hosts work, never here.
+            Action::GatherFacts { .. } | Action::Provision { .. } => Ok(()),
         };
         // The job's own Finished event carries the reason to the status line; the full chain
         // goes to the diagnostic log.

@@ -2,7 +2,8 @@
 //! thing it records is where the panes landed, for the mouse and for paging.
 
 mod health;
-mod jobs;
+mod hosts;
+pub(crate) mod jobs;
 mod logs;
 mod services;
 mod status;
@@ -10,7 +11,7 @@ mod status;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::app::App;
+use super::app::{App, Focus};
 use super::popups;
 
 /// Rows the health and job panes get.
@@ -19,6 +20,16 @@ const MIDDLE_HEIGHT: u16 = 7;
 /// Draws the whole screen.
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
+    if app.focus == Focus::Hosts {
+        let [hosts_area, status_area] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        hosts::draw(app, frame, hosts_area);
+        status::draw(app, frame, status_area);
+        if let Some(popup) = &app.popup {
+            popups::draw(app, popup, frame, area);
+        }
+        return;
+    }
     let services_height = (app.services.len() as u16).clamp(1, 8) + 3;
     let [services_area, middle, logs_area, status_area] = Layout::vertical([
         Constraint::Length(services_height),

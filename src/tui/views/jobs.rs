@@ -45,8 +45,9 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
                     theme.muted(),
                 ),
             ];
-            if let Some(detail) = &step.detail {
-                spans.push(Span::raw(format!(" {detail}")));
+            // A provisioning step's detail can hold a whole diff: its first line fits here.
+            if let Some(first) = step.detail.as_deref().and_then(|d| d.lines().next()) {
+                spans.push(Span::raw(format!(" {first}")));
             }
             Line::from(spans)
         })
@@ -62,7 +63,7 @@ pub fn draw(app: &App, job: &Job, frame: &mut Frame, area: Rect) {
 }
 
 /// `text` cut to `width` characters, the cut marked with `…`.
-fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }
@@ -71,7 +72,7 @@ fn fit(text: &str, width: usize) -> String {
     cut
 }
 
-fn symbol(state: JobState) -> &'static str {
+pub(crate) fn symbol(state: JobState) -> &'static str {
     match state {
         JobState::Waiting => "·",
         JobState::Running => "…",
@@ -93,7 +94,7 @@ fn state_word(state: JobState) -> &'static str {
     }
 }
 
-fn state_style(theme: Theme, state: JobState) -> Style {
+pub(crate) fn state_style(theme: Theme, state: JobState) -> Style {
     match state {
         JobState::Waiting | JobState::Skipped => theme.muted(),
         JobState::Running => theme.warn(),
