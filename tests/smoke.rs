@@ -324,7 +324,8 @@ fn dashboard_brings_a_new_stack_up_shows_it_healthy_with_live_logs_and_stats_and
     });
     assert!(logs.contains("\"level\":\"INFO\""), "{logs}");
 
-    // Stats come from the engine's stats stream, about one sample a second per container.
+    // Stats come from the engine's stats stream, about one sample a second per container; the
+    // app's traffic from its /metrics, a rate once two readings two seconds apart exist.
     tmux.send_keys(&["s"]);
     let stats = tmux.wait_for(
         "stats of every service",
@@ -333,9 +334,10 @@ fn dashboard_brings_a_new_stack_up_shows_it_healthy_with_live_logs_and_stats_and
             screen.contains("stats (Esc closes)")
                 && screen.matches("  cpu ").count() == 3
                 && screen.matches("  mem ").count() == 3
+                && !screen.contains("no samples yet")
         },
     );
-    assert!(!stats.contains("no samples yet"), "{stats}");
+    assert!(stats.contains("app traffic"), "{stats}");
     tmux.send_keys(&["Escape"]);
 
     tmux.send_keys(&["r"]);

@@ -115,7 +115,23 @@ async fn run(
         // Subscribe before looking, so a container starting in between still wakes us.
         let mut events = Box::pin(stack.engine.events(stack.name()));
 
-        if let Some(container) = running(&stack, &service).await {
+        let container = running(&stack, &service).await;
+        if container.is_none() && seen.is_none() {
+            // Nothing runs yet: show the stopped container's last lines while waiting.
+            if let Some(stopped) = newest(&stack, &service).await {
+                let lines = container_lines(&stack.engine, &stopped.id, &service, tail, false);
+                let batch: Vec<LogLine> = lines.collect().await;
+                let last = batch.iter().rev().find_map(|line| line.timestamp);
+                if !batch.is_empty() && tx.send(batch).await.is_err() {
+                    return;
+                }
+                seen = Some(Seen {
+                    container: stopped.id,
+                    last,
+                });
+            }
+        }
+        if let Some(container) = container {
             let (tail, after) = match &seen {
                 None => (tail, None),
                 Some(seen) if seen.container == container.id => (None, seen.last),
@@ -194,6 +210,12 @@ pub fn container_lines(
             std::future::ready(line)
         })
         .boxed()
+}
+
+/// The newest container of `service`, running or not.
+async fn newest(stack: &Stack, service: &str) -> Option<ContainerInfo> {
+    let containers = stack.containers_of(service).await.ok()?;
+    containers.into_iter().next()
 }
 
 /// The newest running container of `service`.

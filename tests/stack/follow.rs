@@ -1,5 +1,6 @@
-//! `capstan logs SERVICE -f` on the real engine: it keeps following across a `docker restart`
-//! and a stop and start of the service's container, without losing or repeating a line.
+//! `capstan logs SERVICE -f` on the real engine: started on a stopped service it shows the last
+//! lines, then keeps following across a `docker start` and a `docker restart` of the service's
+//! container, without losing or repeating a line.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -39,7 +40,7 @@ fn docker(args: &[&str]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logs_follow_continues_across_a_docker_restart_and_a_stop_and_start() {
+async fn logs_follow_of_a_stopped_service_shows_its_tail_then_continues_across_start_and_restart() {
     // Each run of the container numbers its lines; `boot` marks each start. Perl (in the
     // slim image) answers the readiness check.
     let file = r#"
@@ -75,6 +76,9 @@ async fn logs_follow_continues_across_a_docker_restart_and_a_stop_and_start() {
         .await
         .expect("talker runs");
 
+    docker(&["stop", "--time", "1", &container]);
+
+    // Following a stopped service shows its last lines, then waits for it to start.
     let mut child = stack
         .command(&["logs", "talker", "-f", "--tail", "1000"])
         .stdout(Stdio::piped())
@@ -85,10 +89,9 @@ async fn logs_follow_continues_across_a_docker_restart_and_a_stop_and_start() {
     let mut seen = Vec::new();
 
     read_until(&mut lines, &mut seen, "tick 5 ").await;
-    docker(&["restart", "--time", "1", &container]);
-    read_until(&mut lines, &mut seen, "tick 5 ").await;
-    docker(&["stop", "--time", "1", &container]);
     docker(&["start", &container]);
+    read_until(&mut lines, &mut seen, "tick 5 ").await;
+    docker(&["restart", "--time", "1", &container]);
     read_until(&mut lines, &mut seen, "tick 5 ").await;
     let _ = child.kill().await;
 
