@@ -317,6 +317,12 @@ fn dashboard_brings_a_new_stack_up_shows_it_healthy_with_live_logs_and_stats_and
         s.contains("ready in")
     });
 
+    // db is selected first: its pane shows MariaDB's own lines. Regression: on a stack the
+    // dashboard brought up itself, db's pane stayed at "no log lines yet".
+    tmux.wait_for("db log lines", Duration::from_secs(30), |screen| {
+        screen.contains("logs: db · following") && screen.contains("[Note]")
+    });
+
     // The api logs a line per request; the readiness sampler makes one every second.
     tmux.send_keys(&["j"]);
     let logs = tmux.wait_for("api log lines", Duration::from_secs(30), |screen| {

@@ -1,6 +1,7 @@
 //! Streams from the engine: container logs, container events of a stack, resource stats.
 
 use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bollard::container::LogOutput;
 use bollard::query_parameters::{EventsOptions, LogsOptions, StatsOptions};
@@ -70,7 +71,14 @@ impl Engine {
             })
     }
 
-    /// Container events of the stack, from now on.
+    /// Container events of the stack from the moment this is called, including those that
+    /// happen before the stream is first polled.
+    ///
+    /// The engine is only asked when the stream is first polled, so the request carries this
+    /// moment as `since` and the engine replays what it saw in between: a caller can subscribe,
+    /// look at the containers, and then wait without missing a `start` (a real race: the
+    /// dashboard missed a new db container's start and showed no db logs). The engine is
+    /// local, so both clocks are the same.
     pub fn events(
         &self,
         stack: &str,
@@ -80,6 +88,7 @@ impl Engine {
             ("label".to_string(), vec![format!("{STACK_LABEL}={stack}")]),
         ]);
         let options = EventsOptions {
+            since: Some(engine_time(SystemTime::now())),
             filters: Some(filters),
             ..Default::default()
         };
@@ -124,6 +133,16 @@ impl Engine {
                 }),
             })
     }
+}
+
+/// `at` as the engine's API writes times in filters: seconds since the epoch, with nanoseconds.
+fn engine_time(at: SystemTime) -> String {
+    let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    format!(
+        "{}.{:09}",
+        since_epoch.as_secs(),
+        since_epoch.subsec_nanos()
+    )
 }
 
 fn to_chunk(output: LogOutput) -> LogChunk {
@@ -206,5 +225,19 @@ fn reading(stats: bollard::models::ContainerStatsResponse) -> StatsReading {
         net_tx_bytes: networks.values().filter_map(|n| n.tx_bytes).sum(),
         block_read_bytes: block("read"),
         block_write_bytes: block("write"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn engine_time_keeps_nanoseconds_with_leading_zeros() {
+        let at = UNIX_EPOCH + Duration::new(1_700_000_000, 42);
+
+        assert_eq!(engine_time(at), "1700000000.000000042");
     }
 }

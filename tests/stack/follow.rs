@@ -1,10 +1,13 @@
-//! `capstan logs SERVICE -f` on the real engine: started on a stopped service it shows the last
-//! lines, then keeps following across a `docker start` and a `docker restart` of the service's
-//! container, without losing or repeating a line.
+//! Following a service's output on the real engine: `capstan logs SERVICE -f` started on a
+//! stopped service shows the last lines, then keeps following across a `docker start`, a
+//! `docker restart` and a redeploy without losing or repeating a line; the dashboard's follows,
+//! started before the stack exists, see each new container from its first line.
 
 use std::process::Stdio;
 use std::time::Duration;
 
+use capstan::ops::{self, Context};
+use futures::StreamExt;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::ChildStdout;
 
@@ -39,36 +42,43 @@ fn docker(args: &[&str]) {
     assert!(status.success(), "docker {args:?} failed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logs_follow_of_a_stopped_service_shows_its_tail_then_continues_across_start_and_restart() {
-    // Each run of the container numbers its lines; `boot` marks each start. Perl (in the
-    // slim image) answers the readiness check.
-    let file = r#"
-        name = "unused"
-        [services.talker]
+/// A service whose every run prints `boot <run>` and then `tick <n> <run>` ten times a second;
+/// perl (in the slim image) answers the readiness check.
+fn talker(name: &str) -> String {
+    format!(
+        r#"
+        [services.{name}]
         image = "debian:bookworm-slim"
         command = ["perl", "-MIO::Socket::INET", "-e", '''
             $| = 1;
             my $run = int(rand(1e9));
             print "boot $run\n";
-            if (fork) {
-                for (my $i = 1; ; $i++) {
+            if (fork) {{
+                for (my $i = 1; ; $i++) {{
                     print "tick $i $run\n";
                     select(undef, undef, undef, 0.1);
-                }
-            }
+                }}
+            }}
             my $server = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1)
                 or die "listen: $!";
-            while (my $client = $server->accept) {
+            while (my $client = $server->accept) {{
                 <$client>;
                 print $client "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
                 close $client;
-            }
+            }}
         ''']
         stop_grace_secs = 1
-        ready = { http = { port = 8000, paths = ["/"] }, timeout_secs = 10 }
-    "#;
-    let stack = TestStack::new("follow", Some(file));
+        ready = {{ http = {{ port = 8000, paths = ["/"] }}, timeout_secs = 10 }}
+        "#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_follow_of_a_stopped_service_shows_its_tail_then_continues_across_restart_and_redeploy()
+ {
+    // Each run of the container numbers its lines; `boot` marks each start.
+    let file = format!("name = \"unused\"\n{}", talker("talker"));
+    let stack = TestStack::new("follow", Some(&file));
     let up = stack.capstan(&["up"]).await;
     assert!(up.ok, "up failed:\n{}", up.output);
     let container = stack
@@ -93,10 +103,14 @@ async fn logs_follow_of_a_stopped_service_shows_its_tail_then_continues_across_s
     read_until(&mut lines, &mut seen, "tick 5 ").await;
     docker(&["restart", "--time", "1", &container]);
     read_until(&mut lines, &mut seen, "tick 5 ").await;
+    // A redeploy replaces the container: the follow moves to the new one.
+    let redeploy = stack.capstan(&["redeploy", "talker"]).await;
+    assert!(redeploy.ok, "redeploy failed:\n{}", redeploy.output);
+    read_until(&mut lines, &mut seen, "tick 5 ").await;
     let _ = child.kill().await;
 
     let boots = seen.iter().filter(|line| line.starts_with("boot ")).count();
-    assert_eq!(boots, 3, "one boot per start:\n{}", seen.join("\n"));
+    assert_eq!(boots, 4, "one boot per start:\n{}", seen.join("\n"));
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
@@ -120,5 +134,38 @@ async fn logs_follow_of_a_stopped_service_shows_its_tail_then_continues_across_s
             );
             expected += 1;
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_started_before_the_stack_exists_show_every_new_containers_first_line() {
+    // Regression: the dashboard follows every service before its own `up` creates them. A
+    // container that started after the follower looked but before its event subscription
+    // reached the engine went unseen, and db's log pane stayed at "no log lines yet".
+    let names = ["one", "two", "three"];
+    let services: String = names.iter().map(|name| talker(name)).collect();
+    let file = format!("name = \"unused\"\n{services}");
+    let stack = TestStack::new("follow-new", Some(&file));
+    let ctx = Context::load_in(&stack.options(), stack.data_dir())
+        .await
+        .expect("the test stack loads");
+    let mut follows: Vec<_> = names
+        .iter()
+        .map(|name| ops::follow(ctx.stack.clone(), name.to_string(), Some(200)))
+        .collect();
+
+    let up = stack.capstan(&["up"]).await;
+    assert!(up.ok, "up failed:\n{}", up.output);
+
+    for (name, follow) in names.iter().zip(&mut follows) {
+        let first = tokio::time::timeout(Duration::from_secs(30), follow.next()).await;
+        let text = first
+            .ok()
+            .flatten()
+            .map(|line| String::from_utf8_lossy(&line.bytes).into_owned());
+        assert!(
+            text.as_deref().is_some_and(|t| t.starts_with("boot ")),
+            "{name}: the first line followed is {text:?}, not its boot line"
+        );
     }
 }
