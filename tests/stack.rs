@@ -241,6 +241,76 @@ async fn up_fails_naming_the_service_that_never_gets_ready_with_its_last_log_lin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_or_volume_of_the_stacks_name_made_by_someone_else_is_refused_and_kept() {
+    let file = r#"
+        name = "unused"
+        [services.keeper]
+        image = "debian:bookworm-slim"
+        volumes = { data = "/data" }
+        ready = { http = { port = 8000, paths = ["/"] }, timeout_secs = 3 }
+    "#;
+    let stack = TestStack::new("foreign", Some(file));
+    let network = format!("capstan-{}", stack.project);
+    let volume = format!("capstan-{}-data", stack.project);
+    let _cleanup = Foreign {
+        network: network.clone(),
+        volume: volume.clone(),
+    };
+
+    // Someone else's network of that name: up refuses it before making anything.
+    docker_ok(&["network", "create", &network]);
+    let up = stack.capstan(&["up"]).await;
+    assert!(!up.ok, "up must fail:\n{}", up.output);
+    let refusal = format!("refusing to touch network {network}");
+    assert!(up.stderr.contains(&refusal), "{}", up.stderr);
+    docker_ok(&["network", "rm", &network]);
+
+    // Someone else's volume: up refuses it, and `down --volumes` leaves it with its data.
+    docker_ok(&["volume", "create", &volume]);
+    let up = stack.capstan(&["up"]).await;
+    assert!(!up.ok, "up must fail:\n{}", up.output);
+    let refusal = format!("refusing to touch volume {volume}");
+    assert!(up.stderr.contains(&refusal), "{}", up.stderr);
+    let down = stack.capstan(&["down", "--volumes"]).await;
+    assert!(!down.ok, "down --volumes must refuse:\n{}", down.output);
+    assert!(down.stderr.contains(&refusal), "{}", down.stderr);
+    docker_ok(&["volume", "inspect", &volume]);
+}
+
+/// Removes what a test made by hand with `docker`, whatever its outcome.
+struct Foreign {
+    network: String,
+    volume: String,
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        for args in [
+            ["network", "rm", &self.network],
+            ["volume", "rm", &self.volume],
+        ] {
+            let _ = std::process::Command::new("docker")
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+}
+
+fn docker_ok(args: &[&str]) {
+    let output = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
+    assert!(
+        output.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_with_an_image_that_is_missing_and_cannot_be_pulled_names_it() {
     let image = format!("capstan-test-missing-{}:1", std::process::id());
     let file = format!(

@@ -1,5 +1,7 @@
 //! Networks and volumes of a stack.
 
+use std::collections::HashMap;
+
 use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{ListNetworksOptions, RemoveVolumeOptions};
 
@@ -10,23 +12,14 @@ impl Engine {
     ///
     /// A network of that name without the stack's label is refused, not reused.
     pub async fn ensure_network(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
-        match self.docker.inspect_network(name, None).await {
-            Ok(network) if is_ours(network.labels.as_ref(), stack) => return Ok(false),
-            Ok(_) => {
-                return Err(EngineError::NotOurs {
-                    what: format!("network {name}"),
-                    stack: stack.into(),
-                });
-            }
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => {}
-            Err(source) => {
-                return Err(EngineError::Api {
-                    what: format!("inspect network {name}"),
-                    source,
-                });
-            }
+        let inspected = self.docker.inspect_network(name, None).await;
+        if ours(
+            inspected,
+            |n| n.labels.as_ref(),
+            &format!("network {name}"),
+            stack,
+        )? {
+            return Ok(false);
         }
 
         let request = NetworkCreateRequest {
@@ -70,23 +63,14 @@ impl Engine {
 
     /// Creates a named volume of the stack unless it exists; true when it was created.
     pub async fn ensure_volume(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
-        match self.docker.inspect_volume(name).await {
-            Ok(volume) if is_ours(Some(&volume.labels), stack) => return Ok(false),
-            Ok(_) => {
-                return Err(EngineError::NotOurs {
-                    what: format!("volume {name}"),
-                    stack: stack.into(),
-                });
-            }
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => {}
-            Err(source) => {
-                return Err(EngineError::Api {
-                    what: format!("inspect volume {name}"),
-                    source,
-                });
-            }
+        let inspected = self.docker.inspect_volume(name).await;
+        if ours(
+            inspected,
+            |v| Some(&v.labels),
+            &format!("volume {name}"),
+            stack,
+        )? {
+            return Ok(false);
         }
 
         let request = VolumeCreateRequest {
@@ -118,25 +102,14 @@ impl Engine {
     /// Removes a volume of the stack; false when there was none. Refuses a volume without the
     /// stack's label.
     pub async fn remove_volume(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
-        match self.docker.inspect_volume(name).await {
-            Ok(volume) if is_ours(Some(&volume.labels), stack) => {}
-            Ok(_) => {
-                return Err(EngineError::NotOurs {
-                    what: format!("volume {name}"),
-                    stack: stack.into(),
-                });
-            }
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => {
-                return Ok(false);
-            }
-            Err(source) => {
-                return Err(EngineError::Api {
-                    what: format!("inspect volume {name}"),
-                    source,
-                });
-            }
+        let inspected = self.docker.inspect_volume(name).await;
+        if !ours(
+            inspected,
+            |v| Some(&v.labels),
+            &format!("volume {name}"),
+            stack,
+        )? {
+            return Ok(false);
         }
 
         self.docker
@@ -144,5 +117,30 @@ impl Engine {
             .await
             .map_err(EngineError::api(format!("remove volume {name}")))?;
         Ok(true)
+    }
+}
+
+/// Reads an inspection of a resource the stack wants to own: true when it exists with the
+/// stack's label, false when there is none, and an error naming `what` when it belongs to
+/// someone else (it is refused, never reused or removed) or the engine failed.
+fn ours<T>(
+    inspected: Result<T, bollard::errors::Error>,
+    labels: impl FnOnce(&T) -> Option<&HashMap<String, String>>,
+    what: &str,
+    stack: &str,
+) -> Result<bool, EngineError> {
+    match inspected {
+        Ok(found) if is_ours(labels(&found), stack) => Ok(true),
+        Ok(_) => Err(EngineError::NotOurs {
+            what: what.to_string(),
+            stack: stack.into(),
+        }),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(false),
+        Err(source) => Err(EngineError::Api {
+            what: format!("inspect {what}"),
+            source,
+        }),
     }
 }
