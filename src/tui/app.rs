@@ -129,6 +129,8 @@ pub struct Options {
     pub keymap: Keymap,
     /// The log budget of each service.
     pub budget: Budget,
+    /// What all services' logs together may hold, in bytes.
+    pub log_total_bytes: usize,
     /// The clock's first reading.
     pub now: DateTime<Utc>,
 }
@@ -169,7 +171,7 @@ pub struct App {
 impl App {
     pub fn new(options: Options) -> App {
         App {
-            logs: LogStore::new(options.budget),
+            logs: LogStore::new(options.budget).with_total_bytes(options.log_total_bytes),
             now: options.now,
             options,
             services: Vec::new(),
@@ -461,6 +463,13 @@ impl App {
             Event::Log(line) => self.add_logs(vec![line]),
             Event::Logs(lines) => self.add_logs(lines),
             Event::Ready(sample) => {
+                // A sample that says what the last one said is drawn on the next slow tick, so
+                // an idle dashboard costs one frame a second; turning ready or failing is drawn
+                // at once.
+                let turned = self
+                    .ready
+                    .back()
+                    .is_none_or(|last| last.error.is_some() != sample.error.is_some());
                 if let Some(error) = &sample.error {
                     self.last_ready_error = Some((sample.at, error.clone()));
                 }
@@ -468,7 +477,7 @@ impl App {
                 if self.ready.len() > READY_SAMPLES_KEPT {
                     self.ready.pop_front();
                 }
-                true
+                turned
             }
             Event::Traffic(sample) => {
                 self.traffic.push_back(sample);

@@ -95,6 +95,32 @@ fn health_pane_shows_why_the_app_is_not_ready() {
 }
 
 #[test]
+fn a_readiness_sample_like_the_last_waits_for_the_tick_and_a_failure_is_drawn_at_once() {
+    let mut app = running_app();
+    let sample = |second: i64, error: Option<&str>| ReadySample {
+        at: t0() + chrono::Duration::seconds(second),
+        latency: error.is_none().then(|| Duration::from_millis(5)),
+        error: error.map(str::to_string),
+    };
+    app.update(Msg::Ops(Event::Ready(sample(0, None))));
+    app.take_dirty();
+
+    app.update(Msg::Ops(Event::Ready(sample(1, None))));
+    let same = app.take_dirty();
+    app.update(Msg::Ops(Event::Ready(sample(
+        2,
+        Some("connection refused"),
+    ))));
+    let failed = app.take_dirty();
+    app.update(Msg::Ops(Event::Ready(sample(3, None))));
+    let recovered = app.take_dirty();
+
+    assert!(!same, "an idle dashboard draws on the slow tick only");
+    assert!(failed, "a failure shows at once");
+    assert!(recovered, "so does the recovery");
+}
+
+#[test]
 fn selection_follows_the_service_when_the_list_is_refreshed() {
     let mut app = running_app();
     key(&mut app, KeyCode::Char('j'));
