@@ -177,6 +177,7 @@ fn dashboard(container: &str) -> App {
         theme: Theme::default(),
         keymap: Keymap::default(),
         budget: Budget::default(),
+        log_total_bytes: capstan::logs::DEFAULT_TOTAL_BYTES,
         now: chrono::Utc::now(),
     });
     app.update(Msg::Ops(Event::Services(vec![ServiceView {

@@ -20,4 +20,4 @@ pub use level::{Level, detect_level, pretty_json};
 pub use render::{RenderOptions, TAB_WIDTH, plain_text, render};
 pub use save::{SaveOptions, save_plain, write_plain};
 pub use search::{Direction, Matches, Query, Row, SearchError, Syntax, at_level, with_context};
-pub use store::{LogStore, Scope, ServiceId, ViewLine};
+pub use store::{DEFAULT_TOTAL_BYTES, LogStore, Scope, ServiceId, ViewLine};

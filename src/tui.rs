@@ -33,7 +33,6 @@ pub use theme::{Palette, Theme};
 pub use views::draw;
 
 use crate::cli::Global;
-use crate::logs::Budget;
 use crate::ops::EventSender;
 
 /// The stack name when neither `--project` nor the stack file gives one.
@@ -68,7 +67,8 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
         read_only: global.read_only,
         theme: Theme::from_env().with_palette(settings.palette),
         keymap: settings.keymap,
-        budget: Budget::default(),
+        budget: settings.budget,
+        log_total_bytes: settings.total_bytes,
         now: Utc::now(),
     });
     let _sources = event::spawn_sources(tx, ops_rx);

@@ -1,7 +1,7 @@
 //! The user's dashboard settings: `dashboard.toml` in the platform config directory, with a
-//! `[keys]` table (command → key or keys) and a `[theme]` table (role → colour). A missing file
-//! means the defaults; a bad one is an error naming the file and the entry. Reads one file; owns
-//! no state.
+//! `[keys]` table (command → key or keys), a `[theme]` table (role → colour) and a `[logs]`
+//! table (how much log the dashboard keeps). A missing file means the defaults; a bad one is an
+//! error naming the file and the entry. Reads one file; owns no state.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::input::Keymap;
 use super::theme::Palette;
+use crate::logs::{Budget, DEFAULT_TOTAL_BYTES};
 
 /// The settings file's name in the config directory.
 pub const FILE_NAME: &str = "dashboard.toml";
@@ -24,6 +25,8 @@ struct File {
     keys: BTreeMap<String, Keys>,
     #[serde(default)]
     theme: ThemeFile,
+    #[serde(default)]
+    logs: LogsFile,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,11 +48,40 @@ struct ThemeFile {
     highlight_bg: Option<String>,
 }
 
-/// What the settings change: the keymap and the palette.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogsFile {
+    lines_per_service: Option<usize>,
+    mib_per_service: Option<usize>,
+    mib_total: Option<usize>,
+}
+
+/// The most lines one service may keep: a bound on what a typo can ask for.
+const MAX_LINES: usize = 10_000_000;
+/// The most MiB of log either byte budget may ask for.
+const MAX_MIB: usize = 64 * 1024;
+const MIB: usize = 1024 * 1024;
+
+/// What the settings change: the keymap, the palette and the log budgets.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub keymap: Keymap,
     pub palette: Palette,
+    /// What each service's log buffer may hold.
+    pub budget: Budget,
+    /// What all services' logs together may hold, in bytes.
+    pub total_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            keymap: Keymap::default(),
+            palette: Palette::default(),
+            budget: Budget::default(),
+            total_bytes: DEFAULT_TOTAL_BYTES,
+        }
+    }
 }
 
 /// Reads the settings at `path`; the defaults when the file does not exist.
@@ -106,7 +138,33 @@ pub fn parse(text: &str) -> anyhow::Result<Settings> {
         }
     }
 
-    Ok(Settings { keymap, palette })
+    let logs = &file.logs;
+    let defaults = Settings::default();
+    let budget = Budget {
+        lines: within("lines_per_service", logs.lines_per_service, MAX_LINES)?
+            .unwrap_or(defaults.budget.lines),
+        bytes: within("mib_per_service", logs.mib_per_service, MAX_MIB)?
+            .map_or(defaults.budget.bytes, |mib| mib * MIB),
+    };
+    let total_bytes =
+        within("mib_total", logs.mib_total, MAX_MIB)?.map_or(defaults.total_bytes, |mib| mib * MIB);
+
+    Ok(Settings {
+        keymap,
+        palette,
+        budget,
+        total_bytes,
+    })
+}
+
+/// `value` of the `[logs]` entry `name` when it lies in `1..=max`.
+fn within(name: &str, value: Option<usize>, max: usize) -> anyhow::Result<Option<usize>> {
+    match value {
+        Some(n) if n == 0 || n > max => {
+            anyhow::bail!("[logs] {name}: {n} is out of range (1 to {max})")
+        }
+        _ => Ok(value),
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +194,26 @@ mod tests {
             "{unknown:#}"
         );
         assert!(format!("{key:#}").contains("[keys] key \"j\" would both select_next"));
+    }
+
+    #[test]
+    fn parse_reads_the_log_budgets_and_refuses_a_zero() {
+        let settings =
+            parse("[logs]\nlines_per_service = 5000\nmib_total = 256\n").expect("valid settings");
+        let zero = parse("[logs]\nmib_per_service = 0\n").unwrap_err();
+        let unknown = parse("[logs]\nlines = 5\n").unwrap_err();
+
+        assert_eq!(settings.budget.lines, 5000);
+        assert_eq!(settings.budget.bytes, Budget::default().bytes);
+        assert_eq!(settings.total_bytes, 256 * MIB);
+        assert!(
+            format!("{zero:#}").contains("[logs] mib_per_service: 0 is out of range (1 to 65536)"),
+            "{zero:#}"
+        );
+        assert!(
+            format!("{unknown:#}").contains("unknown field `lines`"),
+            "{unknown:#}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 pub use std::time::Duration;
 
-pub use capstan::logs::Budget;
+pub use capstan::logs::{Budget, DEFAULT_TOTAL_BYTES};
 pub use capstan::ops::{
     Event, Health, JobEvent, JobState, JobUpdate, LogLine, LogStream, ReadySample, ServiceView,
 };
@@ -31,6 +31,7 @@ pub fn options(read_only: bool, budget: Budget) -> Options {
         theme: Theme::monochrome(),
         keymap: Keymap::default(),
         budget,
+        log_total_bytes: DEFAULT_TOTAL_BYTES,
         now: t0(),
     }
 }
