@@ -2,7 +2,7 @@
 //! of all services by timestamp, search and level filters over them, safe rendering of untrusted
 //! bytes (ANSI, non-UTF-8, very long lines) into ratatui lines, and saving a view as plain text.
 //!
-//! No I/O besides [`save_plain`]: the engine's streams feed [`LogStore::push`], the dashboard
+//! No I/O besides [`save_file`]: the engine's streams feed [`LogStore::push`], the dashboard
 //! draws from it. Must not import `engine`, `stack`, `tui` or `cli`; uses `ops` only for
 //! [`LogLine`](crate::ops::LogLine).
 
@@ -18,6 +18,6 @@ mod store;
 pub use buffer::{Budget, LineKey, LogBuffer, MAX_LINE_BYTES, cut_marker, line_cost};
 pub use level::{Level, detect_level, pretty_json};
 pub use render::{RenderOptions, TAB_WIDTH, plain_text, render};
-pub use save::{SaveOptions, save_plain, write_plain};
+pub use save::{SaveOptions, save_file, write_plain};
 pub use search::{Direction, Matches, Query, Row, SearchError, Syntax, at_level, with_context};
 pub use store::{DEFAULT_TOTAL_BYTES, LogStore, Scope, ServiceId, ViewLine};

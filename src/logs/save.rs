@@ -1,11 +1,13 @@
 //! Saving a view to a file as plain text: what the lines show, escapes and control characters
 //! stripped, one line per line.
 //!
-//! The file is written beside its final path and renamed into place, so a failed save never
-//! leaves a half-written file under the name asked for.
+//! [`write_plain`] makes the text (no I/O of its own, so the dashboard can call it); the
+//! caller's background work hands it to [`save_file`], which writes beside the final path and
+//! renames into place, so a failed save never leaves a half-written file under the name asked
+//! for.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::logs::render::plain_text;
@@ -50,15 +52,10 @@ pub fn write_plain<'a>(
     Ok(count)
 }
 
-/// Saves lines to `path` (replacing it) and returns how many were written.
+/// Writes `bytes` to `path`, replacing it whole or not at all.
 ///
 /// Errors name the path; on error the file at `path` is left as it was.
-pub fn save_plain<'a>(
-    store: &LogStore,
-    lines: impl IntoIterator<Item = ViewLine<'a>>,
-    options: SaveOptions,
-    path: &Path,
-) -> anyhow::Result<usize> {
+pub fn save_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;
 
     let file_name = path
@@ -69,8 +66,8 @@ pub fn save_plain<'a>(
     let temp = path.with_file_name(temp_name);
 
     let written = File::create(&temp)
-        .and_then(|file| write_plain(store, lines, options, BufWriter::new(file)))
-        .and_then(|count| std::fs::rename(&temp, path).map(|()| count));
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
@@ -121,19 +118,13 @@ mod tests {
 
     #[test]
     fn saving_into_a_missing_directory_names_the_path_and_leaves_nothing() {
-        let store = store();
         let dir = tempfile::tempdir().ok();
         let Some(dir) = dir else {
             panic!("a temporary directory can be created");
         };
         let path = dir.path().join("missing").join("view.log");
 
-        let error = save_plain(
-            &store,
-            store.lines(Scope::All, 0..10),
-            SaveOptions::default(),
-            &path,
-        );
+        let error = save_file(&path, b"a line\n");
 
         let message = error.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains("missing/view.log"), "{message}");
@@ -141,27 +132,24 @@ mod tests {
     }
 
     #[test]
-    fn saving_replaces_the_file_with_the_whole_view() {
-        let store = store();
-        let Ok(dir) = tempfile::tempdir() else {
+    fn saving_replaces_the_file_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().ok();
+        let Some(dir) = dir else {
             panic!("a temporary directory can be created");
         };
         let path = dir.path().join("view.log");
         std::fs::write(&path, "old").ok();
 
-        let count = save_plain(
-            &store,
-            store.lines(Scope::All, 0..10),
-            SaveOptions::default(),
-            &path,
-        );
+        let saved = save_file(&path, b"new\n");
 
-        assert_eq!(count.ok(), Some(2));
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(text, "red     x\nbad \u{fffd} byte\n");
+        assert!(saved.is_ok(), "{saved:?}");
         assert_eq!(
-            std::fs::read_dir(dir.path()).map(|d| d.count()).ok(),
-            Some(1)
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("new\n")
         );
+        let files = std::fs::read_dir(dir.path())
+            .map(|entries| entries.count())
+            .ok();
+        assert_eq!(files, Some(1));
     }
 }

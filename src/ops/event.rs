@@ -1,5 +1,6 @@
 //! The events that background work sends to whoever renders it.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -25,6 +26,12 @@ pub enum Event {
     Traffic(TrafficSample),
     /// Something went wrong outside any job (a watcher lost the engine, say).
     Warning(String),
+    /// A file the dashboard asked for was written, or why not.
+    Saved {
+        path: PathBuf,
+        lines: usize,
+        error: Option<String>,
+    },
 }
 
 /// Identifies one job for as long as the process runs.

@@ -1,6 +1,8 @@
 //! What the dashboard asks background work to do. Input produces these; the runner turns each
 //! into an `ops` task. Plain data: no I/O here.
 
+use std::path::PathBuf;
+
 /// One request for work that changes the stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -24,6 +26,12 @@ pub enum Action {
         playbook: String,
         check: bool,
     },
+    /// Write `text` (the log view as plain text, `lines` lines) to `path`, replacing it.
+    SaveLogs {
+        path: PathBuf,
+        text: Vec<u8>,
+        lines: usize,
+    },
 }
 
 impl Action {
@@ -36,6 +44,7 @@ impl Action {
             Action::Down { volumes: true } => "down --volumes".to_string(),
             Action::Rollback { service } => format!("rollback {service}"),
             Action::GatherFacts { host, .. } => format!("facts of {host}"),
+            Action::SaveLogs { path, .. } => format!("save logs to {}", path.display()),
             Action::Provision {
                 host,
                 playbook,
@@ -50,7 +59,8 @@ impl Action {
     /// True when the action changes a stack or a host: read-only mode refuses it.
     pub fn changes_something(&self) -> bool {
         match self {
-            Action::GatherFacts { .. } => false,
+            // A local file the user asked for: neither the stack nor a host changes.
+            Action::GatherFacts { .. } | Action::SaveLogs { .. } => false,
             Action::Provision { check, .. } => !check,
             Action::Up
             | Action::Redeploy { .. }

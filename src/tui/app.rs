@@ -398,7 +398,7 @@ impl App {
                 self.keep_anchor_visible();
             }
             Command::PrettyJson => self.pretty_json(),
-            Command::SaveLogs => self.save_logs(),
+            Command::SaveLogs => return self.save_logs(),
             Command::ToggleWrap => self.log_view.wrap = !self.log_view.wrap,
             Command::ToggleTimestamps => self.log_view.timestamps = !self.log_view.timestamps,
             Command::Events => self.popup = Some(Popup::Events),
@@ -495,6 +495,16 @@ impl App {
                 // The table's CPU and memory columns catch up on the slow tick: samples of each
                 // container arrive at their own moments and would each cost a frame.
                 self.popup == Some(Popup::Stats)
+            }
+            Event::Saved { path, lines, error } => {
+                match error {
+                    None => self.set_status(
+                        StatusKind::Ok,
+                        format!("saved {lines} lines to {}", path.display()),
+                    ),
+                    Some(error) => self.set_status(StatusKind::Error, format!("save: {error}")),
+                }
+                true
             }
             Event::Warning(text) => {
                 // A failure to start work arrives as a warning instead of a job.

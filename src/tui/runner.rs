@@ -16,6 +16,7 @@ use crate::stack;
 /// Starts work for the dashboard; dropping it stops the watchers and the task that runs
 /// actions. A job already started is cut short when the runtime ends with the dashboard.
 pub struct Runner {
+    events: EventSender,
     actions: UnboundedSender<Action>,
     host_actions: UnboundedSender<Action>,
     task: JoinHandle<()>,
@@ -36,8 +37,9 @@ impl Runner {
             port: global.port,
         };
         let bring_up = !global.read_only;
-        let task = tokio::spawn(serve(options, bring_up, events, rx));
+        let task = tokio::spawn(serve(options, bring_up, events.clone(), rx));
         Runner {
+            events,
             actions,
             host_actions,
             task,
@@ -50,6 +52,10 @@ impl Runner {
         tracing::info!(action = %action.describe(), "dispatching");
         let _ = match action {
             Action::GatherFacts { .. } | Action::Provision { .. } => self.host_actions.send(action),
+            Action::SaveLogs { path, text, lines } => {
+                save_logs(path, text, lines, self.events.clone());
+                Ok(())
+            }
             _ => self.actions.send(action),
         };
     }
@@ -117,6 +123,17 @@ async fn stack_is_absent(ctx: &ops::Context) -> bool {
     }
 }
 
+/// Writes the log view the dashboard made into a file on the blocking pool and reports how it
+/// went as [`Event::Saved`].
+fn save_logs(path: std::path::PathBuf, text: Vec<u8>, lines: usize, events: EventSender) {
+    tokio::task::spawn_blocking(move || {
+        let error = crate::logs::save_file(&path, &text)
+            .err()
+            .map(|err| format!("{err:#}"));
+        events.send(Event::Saved { path, lines, error });
+    });
+}
+
 /// Runs one action as its own task; its progress and outcome arrive as job events.
 fn spawn_job(ctx: &ops::Context, events: &EventSender, action: Action) -> JoinHandle<()> {
     let ctx = ctx.clone();
@@ -127,8 +144,10 @@ fn spawn_job(ctx: &ops::Context, events: &EventSender, action: Action) -> JoinHa
             Action::Redeploy { service } => ops::redeploy(&ctx, service, &events).await,
             Action::Down { volumes } => ops::down(&ctx, *volumes, &events).await,
             Action::Rollback { service } => ops::rollback(&ctx, service, &events).await,
-            // `Runner::dispatch` sends these to the hosts work, never here.
-            Action::GatherFacts { .. } | Action::Provision { .. } => Ok(()),
+            // `Runner::dispatch` sends these to the hosts work or saves at once, never here.
+            Action::GatherFacts { .. } | Action::Provision { .. } | Action::SaveLogs { .. } => {
+                Ok(())
+            }
         };
         // The job's own Finished event carries the reason to the status line; the full chain
         // goes to the diagnostic log.

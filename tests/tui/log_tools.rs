@@ -1,6 +1,8 @@
 //! The log pane's tools over the log store: merged view, ANSI colours, regex search, context
 //! view, level filter, JSON popup, saving, batched lines.
 
+use std::path::PathBuf;
+
 use ratatui::style::Color;
 
 use super::support::*;
@@ -237,43 +239,83 @@ fn p_on_a_line_that_is_not_json_says_so() {
 }
 
 #[test]
-fn save_writes_the_filtered_merged_view_and_names_the_file_in_the_status_line() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
+fn save_asks_to_write_the_filtered_merged_view_and_the_result_reaches_the_status_line() {
     let lines = vec![
         line_at("db", 0, "INFO db up"),
         line_at("api", 1, "\x1b[33mWARN api slow\x1b[0m"),
         line_at("db", 2, "ERROR db down"),
     ];
     let mut app = app_with_lines(lines);
-    app.set_save_dir(dir.path());
+    app.set_save_dir("/var/tmp/views");
     key(&mut app, KeyCode::Char('m'));
     key(&mut app, KeyCode::Char('v'));
 
-    key(&mut app, KeyCode::Char('S'));
+    let action = key(&mut app, KeyCode::Char('S'));
 
-    let path = dir.path().join("capstan-logs-20261203-120000.log");
-    let saved = std::fs::read_to_string(&path).expect("the saved file");
-    assert_eq!(saved, "api | WARN api slow\ndb | ERROR db down\n");
+    // The app makes the text; the runner writes it in the background.
+    let path = PathBuf::from("/var/tmp/views/capstan-logs-20261203-120000.log");
+    let Some(Action::SaveLogs {
+        path: asked,
+        text,
+        lines,
+    }) = action
+    else {
+        panic!("S asks to save, got {action:?}");
+    };
+    assert_eq!(asked, path);
+    assert_eq!(
+        String::from_utf8_lossy(&text),
+        "api | WARN api slow\ndb | ERROR db down\n"
+    );
+    app.update(Msg::Ops(Event::Saved {
+        path: path.clone(),
+        lines,
+        error: None,
+    }));
     let screen = render(&app, 200, 24);
     assert!(
-        screen.contains(&format!("saved 2 lines to {}", path.display())),
+        screen.contains("saved 2 lines to /var/tmp/views/capstan-logs-20261203-120000.log"),
         "{screen}"
     );
 }
 
 #[test]
-fn save_into_a_missing_directory_fails_with_the_path_and_writes_nothing() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let missing = dir.path().join("nope");
+fn a_failed_save_shows_why_in_the_status_line() {
     let mut app = app_with_lines(vec![line_at("db", 0, "a line")]);
-    app.set_save_dir(&missing);
+    app.set_save_dir("/nope");
+    let action = key(&mut app, KeyCode::Char('S'));
+    assert!(
+        matches!(action, Some(Action::SaveLogs { .. })),
+        "{action:?}"
+    );
 
-    key(&mut app, KeyCode::Char('S'));
+    let error = "failed to save logs to /nope/x.log: No such file or directory".to_string();
+    app.update(Msg::Ops(Event::Saved {
+        path: PathBuf::from("/nope/x.log"),
+        lines: 1,
+        error: Some(error),
+    }));
 
     let screen = render(&app, 200, 24);
     assert!(
-        screen.contains("save:") && screen.contains("nope"),
+        screen.contains("save: failed to save logs to /nope/x.log: No such file"),
         "{screen}"
     );
-    assert!(!missing.exists());
+}
+
+#[test]
+fn save_is_allowed_in_read_only_mode_and_while_a_job_runs() {
+    let mut app = app_with(true, Budget::default());
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+    log(&mut app, "db", "a line");
+    key(&mut app, KeyCode::Char('l'));
+    let title = "up person".to_string();
+    job(&mut app, 1, JobUpdate::Started { title });
+
+    let action = key(&mut app, KeyCode::Char('S'));
+
+    assert!(
+        matches!(action, Some(Action::SaveLogs { .. })),
+        "{action:?}"
+    );
 }

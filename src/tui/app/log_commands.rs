@@ -2,7 +2,7 @@
 //! view, level filter, JSON popup, saving the view, and new lines arriving. The state they
 //! change lives in [`LogView`]; `crate::logs` does the searching and filtering.
 
-use super::{App, LogView, Popup, Rows, StatusKind};
+use super::{Action, App, LogView, Popup, Rows, StatusKind};
 use crate::logs::{self, Direction, LogStore, Matches, Query, Scope, Syntax};
 use crate::ops::LogLine;
 
@@ -158,13 +158,12 @@ impl App {
         }
     }
 
-    /// Saves what the pane shows (its scope and filters, every kept line) as plain text.
-    // Known shortcoming: this writes the file from `update`, the one piece of I/O in the app;
-    // it is small and synchronous, but belongs in a task the loop runs.
-    pub(super) fn save_logs(&mut self) {
+    /// Asks for what the pane shows (its scope and filters, every kept line) to be saved as
+    /// plain text; the text is made here, the file is written by background work.
+    pub(super) fn save_logs(&mut self) -> Option<Action> {
         let Some(rows) = self.log_rows() else {
             self.set_status(StatusKind::Error, "save: no log lines to save");
-            return;
+            return None;
         };
         let name = format!("capstan-logs-{}.log", self.now.format("%Y%m%d-%H%M%S"));
         let path = self.save_dir.join(name);
@@ -180,13 +179,17 @@ impl App {
             timestamps: self.log_view.timestamps,
             service_names: scope == Scope::All,
         };
-        match logs::save_plain(store, lines, options, &path) {
-            Ok(count) => self.set_status(
-                StatusKind::Ok,
-                format!("saved {count} lines to {}", path.display()),
-            ),
-            Err(err) => self.set_status(StatusKind::Error, format!("save: {err:#}")),
-        }
+        let mut text = Vec::new();
+        let lines = match logs::write_plain(store, lines, options, &mut text) {
+            Ok(lines) => lines,
+            Err(err) => {
+                self.set_status(StatusKind::Error, format!("save: {err}"));
+                return None;
+            }
+        };
+        let action = Action::SaveLogs { path, text, lines };
+        self.set_status(StatusKind::Info, format!("{}…", action.describe()));
+        Some(action)
     }
 
     /// Adds log lines to the store; returns whether the pane shows any of them.
