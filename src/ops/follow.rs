@@ -2,10 +2,12 @@
 //! `capstan logs -f` and the dashboard's log watcher both read this one stream.
 //!
 //! Driven by the engine: when a container's log stream ends the follower waits for the next
-//! container event of the stack (no polling), then attaches to whatever runs. A restarted
-//! container's log is read again from the start with every line up to the last one seen
-//! skipped by timestamp, so no line is lost or repeated across a `docker restart`. Must not
-//! import `tui` or `cli`.
+//! container event of the stack (no polling), then attaches to whatever runs. A log is never
+//! read whole: a restarted container's log is read again from its last [`RESUME_TAIL`] lines
+//! with every line up to the last one seen skipped by timestamp, so no line is lost or repeated
+//! across a `docker restart` (unless more than that many were logged while nobody followed). A
+//! new container is read from its last [`RESUME_TAIL`] lines too: when the follower attaches
+//! at its start, that is all of it. Must not import `tui` or `cli`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +29,9 @@ const BUFFER_BATCHES: usize = 64;
 pub const BATCH_LINES: usize = 512;
 /// The longest a line waits for others to join its batch.
 pub const BATCH_WAIT: Duration = Duration::from_millis(5);
+/// How many lines the follower reads back when it comes (back) to a container it was not
+/// attached to.
+pub const RESUME_TAIL: u64 = 10_000;
 /// The pause before looking again when the engine's event stream broke.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -134,8 +139,8 @@ async fn run(
         if let Some(container) = container {
             let (tail, after) = match &seen {
                 None => (tail, None),
-                Some(seen) if seen.container == container.id => (None, seen.last),
-                Some(_) => (None, None),
+                Some(seen) if seen.container == container.id => (Some(RESUME_TAIL), seen.last),
+                Some(_) => (Some(RESUME_TAIL), None),
             };
             let mut last = after;
             let lines = container_lines(&stack.engine, &container.id, &service, tail, true);
