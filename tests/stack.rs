@@ -10,6 +10,9 @@ mod stack_support;
 #[path = "stack/follow.rs"]
 mod follow;
 
+#[path = "stack/events.rs"]
+mod events;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -33,7 +33,7 @@ async fn read_until(lines: &mut Lines<BufReader<ChildStdout>>, seen: &mut Vec<St
     );
 }
 
-fn docker(args: &[&str]) {
+pub fn docker(args: &[&str]) {
     let status = std::process::Command::new("docker")
         .args(args)
         .stdout(Stdio::null())
@@ -44,7 +44,7 @@ fn docker(args: &[&str]) {
 
 /// A service whose every run prints `boot <run>` and then `tick <n> <run>` ten times a second;
 /// perl (in the slim image) answers the readiness check.
-fn talker(name: &str) -> String {
+pub fn talker(name: &str) -> String {
     format!(
         r#"
         [services.{name}]

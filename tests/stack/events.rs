@@ -1,0 +1,56 @@
+//! The dashboard's watchers on the real engine: a container's state changes reach the service
+//! snapshots through the engine's event stream. The health sweep only probes the last list, so
+//! a snapshot with the new state can only come from an event.
+
+use std::time::Duration;
+
+use capstan::ops::{self, Context, Event, EventSender, ServiceView};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::follow::{docker, talker};
+use super::stack_support::TestStack;
+
+/// Waits for a snapshot in which `service` shows `state`; fails naming the last one seen.
+async fn state_reaches(events: &mut UnboundedReceiver<Event>, service: &str, state: &str) {
+    let mut last: Option<ServiceView> = None;
+    let wait = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(event) = events.recv().await {
+            let Event::Services(views) = event else {
+                continue;
+            };
+            last = views.into_iter().find(|view| view.name == service);
+            if last.as_ref().is_some_and(|view| view.state == state) {
+                return true;
+            }
+        }
+        false
+    });
+    let reached = wait.await.unwrap_or(false);
+    assert!(
+        reached,
+        "{service} never showed `{state}`; last snapshot: {last:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_and_started_container_changes_the_snapshot_through_engine_events() {
+    let file = format!("name = \"unused\"\n{}", talker("talker"));
+    let stack = TestStack::new("events", Some(&file));
+    let up = stack.capstan(&["up"]).await;
+    assert!(up.ok, "up failed:\n{}", up.output);
+    let container = stack
+        .running_container("talker")
+        .await
+        .expect("talker runs");
+    let ctx = Context::load_in(&stack.options(), stack.data_dir())
+        .await
+        .expect("the test stack loads");
+    let (events, mut received) = EventSender::channel();
+    let _watcher = ops::watch(&ctx, &events);
+    state_reaches(&mut received, "talker", "running").await;
+
+    docker(&["stop", "--time", "1", &container]);
+    state_reaches(&mut received, "talker", "exited").await;
+    docker(&["start", &container]);
+    state_reaches(&mut received, "talker", "running").await;
+}
