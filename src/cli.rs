@@ -62,6 +62,8 @@ pub enum Command {
     Redeploy(stack::RedeployArgs),
     /// Return a service to the last image that was deployed and healthy.
     Rollback(stack::RollbackArgs),
+    /// Stop a service's container; `up` starts it again.
+    Stop(stack::StopArgs),
     /// Run a playbook on one or more hosts.
     Provision(provision::ProvisionArgs),
     /// Print the audit log of provisioning runs.
@@ -112,6 +114,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logs(args) => stack::logs(&global, args).await,
         Command::Redeploy(args) => stack::redeploy(&global, args).await,
         Command::Rollback(args) => stack::rollback(&global, args).await,
+        Command::Stop(args) => stack::stop(&global, args).await,
         Command::Provision(args) => provision::provision(&global, args).await,
         Command::Audit(args) => provision::audit(&global, args).await,
         Command::Hosts(args) => hosts::hosts(&global, args).await,

@@ -83,6 +83,12 @@ pub async fn rollback(ctx: &Context, service: &str, events: &EventSender) -> any
     )
 }
 
+/// Stops `service`'s container; the next `up` starts the service again.
+pub async fn stop(ctx: &Context, service: &str, events: &EventSender) -> anyhow::Result<()> {
+    let job = Job::start(events, format!("stop {service}"));
+    job.finish(stack::stop(&ctx.stack, service, &job).await, "stopped")
+}
+
 /// Each service in bring-up order: its container's state and a fresh readiness check.
 pub async fn status(ctx: &Context) -> anyhow::Result<Vec<ServiceView>> {
     watch::snapshot(&ctx.stack).await

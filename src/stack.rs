@@ -19,7 +19,7 @@ use anyhow::Context;
 
 use crate::engine::{ContainerInfo, Engine};
 
-pub use deploy::{down, redeploy, rollback, up};
+pub use deploy::{down, redeploy, rollback, stop, up};
 pub use history::{DeployRecord, read_history};
 pub use spec::{
     DEFAULT_STACK, HttpCheck, Publish, Ready, ServiceSpec, SpecError, SqlCheck, StackSpec, order,

@@ -1,4 +1,5 @@
-//! `up`, `down`, `status`, `logs`, `redeploy`, `rollback`: the stack from the command line.
+//! `up`, `down`, `status`, `logs`, `redeploy`, `rollback`, `stop`: the stack from the command
+//! line.
 //!
 //! Each runs the same `ops` job as the dashboard and renders its events as text lines with
 //! timings.
@@ -47,6 +48,11 @@ pub struct RollbackArgs {
     pub service: String,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct StopArgs {
+    pub service: String,
+}
+
 /// The stack options the global flags give.
 pub fn options(global: &Global) -> Options {
     Options {
@@ -89,6 +95,12 @@ pub async fn rollback(global: &Global, args: RollbackArgs) -> anyhow::Result<Exi
     refuse_if_read_only(global, "roll back")?;
     let ctx = context(global).await?;
     render(|events| async move { ops::rollback(&ctx, &args.service, &events).await }).await
+}
+
+pub async fn stop(global: &Global, args: StopArgs) -> anyhow::Result<ExitCode> {
+    refuse_if_read_only(global, "stop")?;
+    let ctx = context(global).await?;
+    render(|events| async move { ops::stop(&ctx, &args.service, &events).await }).await
 }
 
 pub async fn status(global: &Global, _args: StatusArgs) -> anyhow::Result<ExitCode> {

@@ -288,6 +288,36 @@ pub async fn rollback(stack: &Stack, service: &str, progress: &dyn Progress) -> 
     redeploy(stack, service, Some(image), progress).await
 }
 
+/// Stops `service`'s running containers. They stay, with their logs, until the next `up`
+/// replaces them; services that need this one fail their readiness until then.
+pub async fn stop(stack: &Stack, service: &str, progress: &dyn Progress) -> anyhow::Result<()> {
+    let spec = stack.service(service)?;
+    let containers = stack.containers_of(service).await?;
+    let running: Vec<_> = containers.iter().filter(|c| c.running).collect();
+    if running.is_empty() {
+        let detail = Some("not running".to_string());
+        progress.step(
+            &format!("stop {service}"),
+            StepState::Ok,
+            Duration::ZERO,
+            detail,
+        );
+        return Ok(());
+    }
+
+    for container in running {
+        let step = format!("stop {}", container.name);
+        let started = Instant::now();
+        progress.step(&step, StepState::Running, Duration::ZERO, None);
+        stack
+            .engine
+            .stop_container(&container.id, stack.name(), spec.stop_grace_secs)
+            .await?;
+        progress.step(&step, StepState::Changed, started.elapsed(), None);
+    }
+    Ok(())
+}
+
 /// Stops and removes every container of the stack (dependents first) and its network; with
 /// `volumes`, its named volumes too.
 pub async fn down(stack: &Stack, volumes: bool, progress: &dyn Progress) -> anyhow::Result<()> {

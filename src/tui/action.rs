@@ -14,6 +14,8 @@ pub enum Action {
     Down { volumes: bool },
     /// Return a service to the last image that deployed well.
     Rollback { service: String },
+    /// Stop a service's container until the next `up`.
+    Stop { service: String },
     /// Connect to an inventory host and gather its facts; with `accept_fingerprint`, accept
     /// and record its new host key if it is exactly that one.
     GatherFacts {
@@ -43,6 +45,7 @@ impl Action {
             Action::Down { volumes: false } => "down".to_string(),
             Action::Down { volumes: true } => "down --volumes".to_string(),
             Action::Rollback { service } => format!("rollback {service}"),
+            Action::Stop { service } => format!("stop {service}"),
             Action::GatherFacts { host, .. } => format!("facts of {host}"),
             Action::SaveLogs { path, .. } => format!("save logs to {}", path.display()),
             Action::Provision {
@@ -65,7 +68,8 @@ impl Action {
             Action::Up
             | Action::Redeploy { .. }
             | Action::Down { .. }
-            | Action::Rollback { .. } => true,
+            | Action::Rollback { .. }
+            | Action::Stop { .. } => true,
         }
     }
 }

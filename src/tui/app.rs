@@ -350,12 +350,18 @@ impl App {
             Command::PopupPageDown => self.move_in_host_popup(10),
             Command::Up => return self.request(Action::Up),
             Command::Redeploy => {
-                let Some(service) = self.selected_service() else {
-                    self.set_status(StatusKind::Error, "redeploy: no service selected");
-                    return None;
-                };
-                let service = service.name.clone();
-                return self.request(Action::Redeploy { service });
+                let action =
+                    self.for_selected("redeploy", |service| Action::Redeploy { service })?;
+                return self.request(action);
+            }
+            Command::Rollback => {
+                let action =
+                    self.for_selected("rollback", |service| Action::Rollback { service })?;
+                self.ask_to_confirm(action);
+            }
+            Command::Stop => {
+                let action = self.for_selected("stop", |service| Action::Stop { service })?;
+                self.ask_to_confirm(action);
             }
             Command::Down => self.ask_to_confirm(Action::Down { volumes: false }),
             Command::CommandLine => self.command_line = Some(String::new()),
@@ -408,6 +414,16 @@ impl App {
             Command::PreviousMatch => self.jump_to_match(Direction::Forward),
         }
         None
+    }
+
+    /// The action `make` builds for the selected service; without one, the status line says
+    /// that `verb` needs it.
+    fn for_selected(&mut self, verb: &str, make: impl FnOnce(String) -> Action) -> Option<Action> {
+        let Some(service) = self.selected_service() else {
+            self.set_status(StatusKind::Error, format!("{verb}: no service selected"));
+            return None;
+        };
+        Some(make(service.name.clone()))
     }
 
     fn select(&mut self, index: usize) {

@@ -144,6 +144,7 @@ fn spawn_job(ctx: &ops::Context, events: &EventSender, action: Action) -> JoinHa
             Action::Redeploy { service } => ops::redeploy(&ctx, service, &events).await,
             Action::Down { volumes } => ops::down(&ctx, *volumes, &events).await,
             Action::Rollback { service } => ops::rollback(&ctx, service, &events).await,
+            Action::Stop { service } => ops::stop(&ctx, service, &events).await,
             // `Runner::dispatch` sends these to the hosts work or saves at once, never here.
             Action::GatherFacts { .. } | Action::Provision { .. } | Action::SaveLogs { .. } => {
                 Ok(())

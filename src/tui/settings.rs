@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn parse_reads_keys_and_colours() {
         let settings =
-            parse("[keys]\nredeploy = \"R\"\nquit = [\"q\", \"x\"]\n\n[theme]\nok = \"#00ff00\"\n")
+            parse("[keys]\nredeploy = \"R\"\nquit = [\"q\", \"Z\"]\n\n[theme]\nok = \"#00ff00\"\n")
                 .expect("valid settings");
 
         assert_eq!(settings.palette.ok, Color::Rgb(0, 255, 0));

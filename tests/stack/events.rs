@@ -1,6 +1,7 @@
-//! The dashboard's watchers on the real engine: a container's state changes reach the service
-//! snapshots through the engine's event stream. The health sweep only probes the last list, so
-//! a snapshot with the new state can only come from an event.
+//! A service's container stopping and starting on the real engine: the dashboard's watchers
+//! see it through the engine's event stream (the health sweep only probes the last list, so a
+//! snapshot with the new state can only come from an event), and `capstan stop` stops a service
+//! that `capstan up` then starts again.
 
 use std::time::Duration;
 
@@ -53,4 +54,25 @@ async fn a_stopped_and_started_container_changes_the_snapshot_through_engine_eve
     state_reaches(&mut received, "talker", "exited").await;
     docker(&["start", &container]);
     state_reaches(&mut received, "talker", "running").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_stops_the_service_and_up_starts_it_again() {
+    let file = format!("name = \"unused\"\n{}", talker("talker"));
+    let stack = TestStack::new("stop", Some(&file));
+    let up = stack.capstan(&["up"]).await;
+    assert!(up.ok, "up failed:\n{}", up.output);
+
+    let stop = stack.capstan(&["stop", "talker"]).await;
+    assert!(stop.ok, "stop failed:\n{}", stop.output);
+    assert_eq!(stack.running_container("talker").await, None);
+    let again = stack.capstan(&["stop", "talker"]).await;
+    assert!(again.ok, "a second stop failed:\n{}", again.output);
+    assert!(again.output.contains("not running"), "{}", again.output);
+    let read_only = stack.capstan(&["--read-only", "stop", "talker"]).await;
+    assert!(!read_only.ok, "{}", read_only.output);
+
+    let up = stack.capstan(&["up"]).await;
+    assert!(up.ok, "up failed:\n{}", up.output);
+    assert!(stack.running_container("talker").await.is_some());
 }

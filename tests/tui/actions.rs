@@ -140,10 +140,16 @@ fn read_only_mode_refuses_every_action_that_changes_something() {
 
     let up = key(&mut app, KeyCode::Char('u'));
     let redeploy = key(&mut app, KeyCode::Char('r'));
+    let stop = key(&mut app, KeyCode::Char('x'));
+    let stop_refusal = render(&app, 80, 24);
     let down = key(&mut app, KeyCode::Char('D'));
     let screen = render(&app, 80, 24);
 
-    assert_eq!((up, redeploy, down), (None, None, None));
+    assert_eq!((up, redeploy, stop, down), (None, None, None, None));
+    assert!(
+        stop_refusal.contains("stop db: refused, the dashboard is read-only"),
+        "{stop_refusal}"
+    );
     assert!(
         screen.contains("down: refused, the dashboard is read-only"),
         "{screen}"
@@ -302,6 +308,62 @@ fn q_asks_first_while_a_job_runs_and_ctrl_c_does_not() {
         KeyModifiers::CONTROL,
     )));
     assert!(app.should_quit());
+}
+
+#[test]
+fn stop_and_rollback_ask_first_naming_the_selected_service() {
+    let mut app = running_app();
+    key(&mut app, KeyCode::Char('j'));
+    let mut other = running_app();
+    key(&mut other, KeyCode::Char('j'));
+
+    key(&mut app, KeyCode::Char('x'));
+    let stop_question = render(&app, 80, 24);
+    let stop = key(&mut app, KeyCode::Char('y'));
+    key(&mut other, KeyCode::Char('b'));
+    let rollback_question = render(&other, 80, 24);
+    let rollback = key(&mut other, KeyCode::Char('y'));
+
+    assert!(stop_question.contains("Stop api?"), "{stop_question}");
+    assert!(
+        stop_question.contains("Its container stops"),
+        "{stop_question}"
+    );
+    let api = "api".to_string();
+    assert_eq!(
+        stop,
+        Some(Action::Stop {
+            service: api.clone()
+        })
+    );
+    assert!(
+        rollback_question.contains("Roll api back"),
+        "{rollback_question}"
+    );
+    assert_eq!(rollback, Some(Action::Rollback { service: api }));
+}
+
+#[test]
+fn command_line_asks_before_stopping_a_service() {
+    let mut app = running_app();
+
+    key(&mut app, KeyCode::Char(':'));
+    keys(&mut app, "st");
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "d");
+    key(&mut app, KeyCode::Tab);
+    let typed = render(&app, 80, 24);
+    let asked = key(&mut app, KeyCode::Enter);
+    let confirmed = key(&mut app, KeyCode::Char('y'));
+
+    assert!(typed.contains(":stop db ▏"), "{typed}");
+    assert_eq!(asked, None, "nothing runs before the answer");
+    assert_eq!(
+        confirmed,
+        Some(Action::Stop {
+            service: "db".to_string()
+        })
+    );
 }
 
 #[test]

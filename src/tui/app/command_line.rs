@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "down --volumes",
     "redeploy",
     "rollback",
+    "stop",
     "logs",
     "help",
     "quit",
@@ -56,17 +57,18 @@ pub fn parse(line: &str, services: &[&str]) -> Result<Parsed, String> {
         ["rollback", ..] => {
             service("rollback").map(|service| Parsed::Confirm(Action::Rollback { service }))
         }
+        ["stop", ..] => service("stop").map(|service| Parsed::Confirm(Action::Stop { service })),
         ["logs", ..] => service("logs").map(Parsed::Logs),
         ["help"] => Ok(Parsed::Help),
         ["quit"] | ["q"] => Ok(Parsed::Quit),
         [] => Err(
-            "type a command: up, down, redeploy SERVICE, rollback SERVICE, logs SERVICE, \
-                   help, quit"
+            "type a command: up, down, redeploy SERVICE, rollback SERVICE, stop SERVICE, \
+                   logs SERVICE, help, quit"
                 .to_string(),
         ),
         _ => Err(format!(
             "unknown command \"{}\": try up, down [--volumes], redeploy SERVICE, \
-             rollback SERVICE, logs SERVICE, help, quit",
+             rollback SERVICE, stop SERVICE, logs SERVICE, help, quit",
             line.trim()
         )),
     }
@@ -75,7 +77,7 @@ pub fn parse(line: &str, services: &[&str]) -> Result<Parsed, String> {
 /// Every whole line that completes `line`: command names first, then service names after a
 /// command that takes one.
 pub fn complete(line: &str, services: &[&str]) -> Vec<String> {
-    for command in ["redeploy", "rollback", "logs"] {
+    for command in ["redeploy", "rollback", "stop", "logs"] {
         if let Some(rest) = line
             .strip_prefix(command)
             .and_then(|rest| rest.strip_prefix(' '))

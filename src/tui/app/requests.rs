@@ -23,6 +23,10 @@ impl App {
                 "Roll {service} back to the last image that deployed well? Its current \
                  container is replaced."
             ),
+            Action::Stop { service } => format!(
+                "Stop {service}? Its container stops, and services that need it fail until `u` \
+                 brings the stack up again."
+            ),
             other => format!("{}?", other.describe()),
         };
         let on_yes = Confirmed::Action(action);
