@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use capstan::ops::{self, Context, Event, EventSender, Health};
 use serde_json::{Value, json};
-use stack_support::{TestStack, engine};
+use stack_support::{TestStack, docker, engine};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -200,14 +200,7 @@ async fn person_stack_comes_up_serves_crud_survives_redeploy_and_keeps_data_unti
         !engine().await.volume_exists(&stack.volume()).await.unwrap(),
         "volume is gone"
     );
-    assert!(
-        engine()
-            .await
-            .stack_containers(&stack.project)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stack.has_no_containers().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,15 +254,15 @@ async fn a_network_or_volume_of_the_stacks_name_made_by_someone_else_is_refused_
     };
 
     // Someone else's network of that name: up refuses it before making anything.
-    docker_ok(&["network", "create", &network]);
+    docker(&["network", "create", &network]);
     let up = stack.capstan(&["up"]).await;
     assert!(!up.ok, "up must fail:\n{}", up.output);
     let refusal = format!("refusing to touch network {network}");
     assert!(up.stderr.contains(&refusal), "{}", up.stderr);
-    docker_ok(&["network", "rm", &network]);
+    docker(&["network", "rm", &network]);
 
     // Someone else's volume: up refuses it, and `down --volumes` leaves it with its data.
-    docker_ok(&["volume", "create", &volume]);
+    docker(&["volume", "create", &volume]);
     let up = stack.capstan(&["up"]).await;
     assert!(!up.ok, "up must fail:\n{}", up.output);
     let refusal = format!("refusing to touch volume {volume}");
@@ -277,7 +270,7 @@ async fn a_network_or_volume_of_the_stacks_name_made_by_someone_else_is_refused_
     let down = stack.capstan(&["down", "--volumes"]).await;
     assert!(!down.ok, "down --volumes must refuse:\n{}", down.output);
     assert!(down.stderr.contains(&refusal), "{}", down.stderr);
-    docker_ok(&["volume", "inspect", &volume]);
+    docker(&["volume", "inspect", &volume]);
 }
 
 /// Removes what a test made by hand with `docker`, whatever its outcome.
@@ -299,18 +292,6 @@ impl Drop for Foreign {
                 .status();
         }
     }
-}
-
-fn docker_ok(args: &[&str]) {
-    let output = std::process::Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    assert!(
-        output.status.success(),
-        "docker {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -335,14 +316,7 @@ async fn up_with_an_image_that_is_missing_and_cannot_be_pulled_names_it() {
         up.stderr
     );
     assert!(up.stderr.contains("cannot be pulled"), "{}", up.stderr);
-    assert!(
-        engine()
-            .await
-            .stack_containers(&stack.project)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stack.has_no_containers().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

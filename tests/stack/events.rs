@@ -8,8 +8,8 @@ use std::time::Duration;
 use capstan::ops::{self, Context, Event, EventSender, ServiceView};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::follow::{docker, talker};
-use super::stack_support::TestStack;
+use super::follow::talker;
+use super::stack_support::{TestStack, docker};
 
 /// Waits for a snapshot in which `service` shows `state`; fails naming the last one seen.
 async fn state_reaches(events: &mut UnboundedReceiver<Event>, service: &str, state: &str) {

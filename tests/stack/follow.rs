@@ -11,7 +11,7 @@ use futures::StreamExt;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::ChildStdout;
 
-use super::stack_support::TestStack;
+use super::stack_support::{TestStack, docker};
 
 /// Reads lines until one contains `text`; fails naming what was read when it does not come.
 async fn read_until(lines: &mut Lines<BufReader<ChildStdout>>, seen: &mut Vec<String>, text: &str) {
@@ -31,15 +31,6 @@ async fn read_until(lines: &mut Lines<BufReader<ChildStdout>>, seen: &mut Vec<St
         "`{text}` never came; read so far:\n{}",
         seen.join("\n")
     );
-}
-
-pub fn docker(args: &[&str]) {
-    let status = std::process::Command::new("docker")
-        .args(args)
-        .stdout(Stdio::null())
-        .status()
-        .expect("docker runs");
-    assert!(status.success(), "docker {args:?} failed");
 }
 
 /// A service whose every run prints `boot <run>` and then `tick <n> <run>` ten times a second;

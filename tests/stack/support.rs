@@ -13,6 +13,19 @@ pub async fn engine() -> Engine {
     })
 }
 
+/// Runs `docker ARGS`; fails the test with docker's own message when it fails.
+pub fn docker(args: &[&str]) {
+    let output = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
+    assert!(
+        output.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// What one run of the binary printed and whether it succeeded.
 pub struct Run {
     pub ok: bool,
@@ -153,6 +166,16 @@ impl TestStack {
             .into_iter()
             .find(|c| c.running && c.service.as_deref() == Some(service))
             .map(|c| c.id)
+    }
+
+    /// True when the engine holds no container of this stack.
+    pub async fn has_no_containers(&self) -> bool {
+        let containers = engine()
+            .await
+            .stack_containers(&self.project)
+            .await
+            .expect("the engine lists containers");
+        containers.is_empty()
     }
 
     /// The memory the running container of `service` uses, as `docker stats` counts it.
