@@ -36,7 +36,13 @@ pub struct Global {
     pub project: Option<String>,
 
     /// The host port the frontend publishes (the stack file says 8000).
-    #[arg(long, global = true, env = "CAPSTAN_PORT", value_name = "PORT")]
+    #[arg(
+        long,
+        global = true,
+        env = "CAPSTAN_PORT",
+        value_name = "PORT",
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
     pub port: Option<u16>,
 
     /// Print machine-readable JSON instead of text.

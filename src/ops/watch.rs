@@ -60,7 +60,11 @@ pub fn watch(ctx: &super::Context, events: &EventSender) -> Watcher {
         stack.clone(),
         events.clone(),
     )));
-    tasks.push(tokio::spawn(ready_sampler(stack, events.clone())));
+    tasks.push(tokio::spawn(ready_sampler(
+        stack,
+        events.clone(),
+        changed_rx,
+    )));
     Watcher { tasks }
 }
 
@@ -233,24 +237,28 @@ async fn stats(
 }
 
 /// Samples `/api/ready` through the published port once a second, as a user's browser would
-/// reach it.
-async fn ready_sampler(stack: Arc<Stack>, events: EventSender) {
-    let Some(port) = stack
+/// reach it: the port the publishing container really has, looked up again after every
+/// container change (`changed`), else the stack file's.
+async fn ready_sampler(stack: Arc<Stack>, events: EventSender, mut changed: signal::Receiver<u64>) {
+    let Some((service, port)) = stack
         .spec
         .services
-        .values()
-        .find_map(|s| s.publish.map(|p| p.host))
+        .iter()
+        .find_map(|(name, s)| s.publish.map(|p| (name.clone(), p.host)))
     else {
         return;
     };
-    let probe = HttpProbe {
-        urls: vec![format!("http://127.0.0.1:{port}/api/ready")],
-    };
     let client = http_client();
+    let mut probe = probe_of(port);
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        if changed.has_changed().unwrap_or(false) {
+            changed.mark_unchanged();
+            let published = running(&stack, &service).await.and_then(|c| c.host_port);
+            probe = probe_of(published.unwrap_or(port));
+        }
         let started = Instant::now();
         let result = probe.check(&client).await;
         let sample = match result {
@@ -266,5 +274,12 @@ async fn ready_sampler(stack: Arc<Stack>, events: EventSender) {
             },
         };
         events.send(Event::Ready(sample));
+    }
+}
+
+/// The readiness probe of the app through a port on this host.
+fn probe_of(port: u16) -> HttpProbe {
+    HttpProbe {
+        urls: vec![format!("http://127.0.0.1:{port}/api/ready")],
     }
 }

@@ -107,11 +107,13 @@ async fn sql_check(
 /// a user's browser would), else to the container's address on the stack's network.
 fn http_urls(stack: &Stack, spec: &ServiceSpec, container: &ContainerInfo) -> Option<Vec<String>> {
     let http = spec.ready.http.as_ref()?;
+    // The port the container really publishes: a stack brought up with another `--port` than
+    // this command was given is still probed where it listens.
     let base = match spec.publish {
         Some(publish) => format!(
             "http://{}:{}",
             IpAddr::V4(Ipv4Addr::LOCALHOST),
-            publish.host
+            container.host_port.unwrap_or(publish.host)
         ),
         None => format!("http://{}:{}", container_ip(stack, container)?, http.port),
     };

@@ -9,7 +9,7 @@ use capstan::ops::{self, Context, Event, EventSender, ServiceView};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::follow::talker;
-use super::stack_support::{TestStack, docker};
+use super::stack_support::{TestStack, docker, free_port};
 
 /// Waits for a snapshot in which `service` shows `state`; fails naming the last one seen.
 async fn state_reaches(events: &mut UnboundedReceiver<Event>, service: &str, state: &str) {
@@ -75,4 +75,28 @@ async fn stop_stops_the_service_and_up_starts_it_again() {
     let up = stack.capstan(&["up"]).await;
     assert!(up.ok, "up failed:\n{}", up.output);
     assert!(stack.running_container("talker").await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_probes_the_port_the_container_publishes_whatever_port_it_is_given() {
+    // Regression: `status` without the `--port` the stack was brought up with probed the
+    // stack file's port and called a healthy service unhealthy.
+    let [file_port, up_port] = [free_port(), free_port()];
+    let published = format!("publish = {{ container = 8000, host = {file_port} }}\n");
+    let service =
+        talker("talker").replace("stop_grace_secs = 1", &(published + "stop_grace_secs = 1"));
+    let file = format!("name = \"unused\"\n{service}");
+    let stack = TestStack::new("published", Some(&file));
+    let up = stack.capstan(&["--port", &up_port.to_string(), "up"]).await;
+    assert!(up.ok, "up failed:\n{}", up.output);
+
+    let status = stack.capstan(&["status", "--json"]).await;
+
+    assert!(status.ok, "{}", status.output);
+    assert!(status.stdout.contains("\"healthy\""), "{}", status.stdout);
+    assert!(
+        status.stdout.contains(&up_port.to_string()),
+        "{}",
+        status.stdout
+    );
 }

@@ -230,7 +230,7 @@ impl Drop for TestStack {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
     listener
         .local_addr()
