@@ -83,6 +83,16 @@ pub async fn rollback(ctx: &Context, service: &str, events: &EventSender) -> any
     )
 }
 
+/// Puts a service back as `before` found it, after work on it was interrupted.
+pub async fn restore(
+    ctx: &Context,
+    before: &stack::Before,
+    events: &EventSender,
+) -> anyhow::Result<()> {
+    let job = Job::start(events, format!("restore {}", before.service()));
+    job.finish(stack::restore(&ctx.stack, before, &job).await, "as it was")
+}
+
 /// Stops `service`'s container; the next `up` starts the service again.
 pub async fn stop(ctx: &Context, service: &str, events: &EventSender) -> anyhow::Result<()> {
     let job = Job::start(events, format!("stop {service}"));

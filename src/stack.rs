@@ -9,6 +9,7 @@ mod deploy;
 mod history;
 mod images;
 mod ready;
+mod restore;
 mod secrets;
 mod spec;
 
@@ -21,6 +22,7 @@ use crate::engine::{ContainerInfo, Engine};
 
 pub use deploy::{down, redeploy, rollback, stop, up};
 pub use history::{DeployRecord, read_history};
+pub use restore::{Before, restore};
 pub use spec::{
     DEFAULT_STACK, HttpCheck, Publish, Ready, ServiceSpec, SpecError, SqlCheck, StackSpec, order,
     parse,

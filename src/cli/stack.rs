@@ -12,7 +12,7 @@ use futures::StreamExt;
 
 use super::Global;
 use crate::ops::{self, Context, Event, EventSender, Health, JobState, JobUpdate, LogStream};
-use crate::stack::Options;
+use crate::stack::{self, Options};
 
 #[derive(Debug, clap::Args)]
 pub struct UpArgs {}
@@ -88,13 +88,25 @@ pub async fn down(global: &Global, args: DownArgs) -> anyhow::Result<ExitCode> {
 pub async fn redeploy(global: &Global, args: RedeployArgs) -> anyhow::Result<ExitCode> {
     refuse_if_read_only(global, "redeploy")?;
     let ctx = context(global).await?;
-    render(|events| async move { ops::redeploy(&ctx, &args.service, &events).await }).await
+    let service = args.service;
+    render_or_restore(&ctx, &service, |events| {
+        let ctx = ctx.clone();
+        let service = service.clone();
+        async move { ops::redeploy(&ctx, &service, &events).await }
+    })
+    .await
 }
 
 pub async fn rollback(global: &Global, args: RollbackArgs) -> anyhow::Result<ExitCode> {
     refuse_if_read_only(global, "roll back")?;
     let ctx = context(global).await?;
-    render(|events| async move { ops::rollback(&ctx, &args.service, &events).await }).await
+    let service = args.service;
+    render_or_restore(&ctx, &service, |events| {
+        let ctx = ctx.clone();
+        let service = service.clone();
+        async move { ops::rollback(&ctx, &service, &events).await }
+    })
+    .await
 }
 
 pub async fn stop(global: &Global, args: StopArgs) -> anyhow::Result<ExitCode> {
@@ -197,6 +209,33 @@ where
     let result = job(events).await;
     let _ = printer.await;
     result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Like [`render`] for a job that replaces `service`'s container: Ctrl-C stops the job and puts
+/// the service back as it was (the containers the job started go, those it stopped start
+/// again), so an interrupted redeploy never leaves two versions serving. Exits with 130.
+async fn render_or_restore<F, Fut>(ctx: &Context, service: &str, job: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(EventSender) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let before = stack::Before::take(&ctx.stack, service).await?;
+    let interrupted = tokio::select! {
+        result = render(job) => return result,
+        signal = tokio::signal::ctrl_c() => signal.is_ok(),
+    };
+    if !interrupted {
+        anyhow::bail!("failed to listen for Ctrl-C");
+    }
+
+    eprintln!("capstan: interrupted; putting {service} back as it was (Ctrl-C again leaves now)");
+    tokio::select! {
+        result = render(|events| async move { ops::restore(ctx, &before, &events).await }) => {
+            result?;
+        }
+        _ = tokio::signal::ctrl_c() => eprintln!("capstan: left {service} as it stands"),
+    }
+    Ok(ExitCode::from(130))
 }
 
 /// Prints one event; a closed stdout (`| head`) is not worth a panic mid-job.
