@@ -90,6 +90,7 @@ pub enum Command {
 /// Runs the command line and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.global.json;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -101,6 +102,10 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
+            // A script that asked for JSON reads the failure as JSON on stdout too.
+            if json {
+                println!("{}", serde_json::json!({ "error": format!("{err:#}") }));
+            }
             eprintln!("capstan: {err:#}");
             ExitCode::FAILURE
         }

@@ -298,6 +298,20 @@ impl Drop for Foreign {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_json_a_failure_is_a_json_error_on_stdout() {
+    let stack = TestStack::new("json-error", None);
+
+    let logs = stack.capstan(&["--json", "logs", "nosuch"]).await;
+
+    assert!(!logs.ok, "{}", logs.output);
+    let error: Value = serde_json::from_str(logs.stdout.trim()).unwrap_or_else(|err| {
+        panic!("stdout is not JSON ({err}): {}", logs.stdout);
+    });
+    let message = error["error"].as_str().unwrap_or_default();
+    assert!(message.contains("nosuch"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_with_an_image_that_is_missing_and_cannot_be_pulled_names_it() {
     let image = format!("capstan-test-missing-{}:1", std::process::id());
     let file = format!(
