@@ -37,6 +37,8 @@ use crate::ops::EventSender;
 
 /// The stack name when neither `--project` nor the stack file gives one.
 const DEFAULT_PROJECT: &str = "person";
+/// How long quitting may take to put back a service whose redeploy was cut short.
+const SHUTDOWN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Opens the dashboard on the local engine and runs it until the user quits.
 ///
@@ -58,7 +60,7 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
 
     let (events, ops_rx) = EventSender::channel();
     let (tx, rx) = event::channel();
-    let runner = runner::Runner::start(&global, events, tx.clone());
+    let mut runner = runner::Runner::start(&global, events, tx.clone());
     let mut app = App::new(Options {
         project: global
             .project
@@ -81,6 +83,9 @@ pub async fn run(global: Global) -> anyhow::Result<ExitCode> {
     let dispatch = |action| runner.dispatch(action);
     let result = event::run_loop(guard.terminal(), &mut app, rx, dispatch).await;
     drop(guard);
+    for note in runner.shutdown(SHUTDOWN_PATIENCE).await {
+        eprintln!("capstan: {note}");
+    }
 
     if let Err(err) = &result {
         tracing::error!("the dashboard stopped: {err:#}");

@@ -204,6 +204,8 @@ struct Stack {
     project: String,
     port: u16,
     dirs: tempfile::TempDir,
+    /// The stack file replacing the embedded person stack, when the test has one.
+    file: Option<std::path::PathBuf>,
 }
 
 impl Stack {
@@ -213,7 +215,22 @@ impl Stack {
             project: format!("t-{name}-{}", std::process::id()),
             port: free_port(),
             dirs: tempfile::tempdir().expect("temporary XDG directories"),
+            file: None,
         }
+    }
+
+    /// A stack of the services in `text` (a stack file), not brought up yet.
+    fn from_file(name: &str, text: &str) -> Stack {
+        let mut stack = Stack::absent(name);
+        stack.write_file(text);
+        stack
+    }
+
+    /// Writes (or rewrites) the stack's file.
+    fn write_file(&mut self, text: &str) {
+        let path = self.dirs.path().join("stack.toml");
+        std::fs::write(&path, text).expect("the test can write its stack file");
+        self.file = Some(path);
     }
 
     fn xdg(&self) -> Vec<(&'static str, std::path::PathBuf)> {
@@ -224,12 +241,15 @@ impl Stack {
     }
 
     fn global_args(&self) -> String {
-        format!("--project {} --port {}", self.project, self.port)
+        match &self.file {
+            Some(file) => format!("--project {} --stack-file {}", self.project, file.display()),
+            None => format!("--project {} --port {}", self.project, self.port),
+        }
     }
 
     fn capstan(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_capstan"))
-            .args(["--project", &self.project, "--port", &self.port.to_string()])
+            .args(self.global_args().split(' '))
             .args(args)
             .envs(self.xdg())
             .stdin(Stdio::null())
@@ -366,4 +386,86 @@ fn dashboard_brings_a_new_stack_up_shows_it_healthy_with_live_logs_and_stats_and
         !tmux.alternate_screen(),
         "q leaves the alternate screen: {after}"
     );
+}
+
+/// The ids of the stack's containers and whether each runs.
+fn containers(project: &str) -> Vec<(String, bool)> {
+    let label = format!("label=dev.capstan.stack={project}");
+    let output = Command::new("docker")
+        .args([
+            "ps",
+            "--all",
+            "--filter",
+            &label,
+            "--format",
+            "{{.ID}} {{.State}}",
+        ])
+        .output()
+        .expect("docker runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(id, state)| (id.to_string(), state == "running"))
+        .collect()
+}
+
+#[test]
+fn quitting_during_a_redeploy_puts_the_service_back_as_it_was() {
+    // The redeploy's new container never gets ready; `q` and `y` while it waits must not leave
+    // two versions running (the quit question says the service is put back).
+    let server = r#"
+        name = "unused"
+        [services.web]
+        image = "debian:bookworm-slim"
+        command = ["perl", "-MIO::Socket::INET", "-e", '''
+            my $s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1) or die;
+            while (my $c = $s->accept) { <$c>; print $c "HTTP/1.0 200 OK\r\n\r\n"; close $c }
+        ''']
+        stop_grace_secs = 1
+        ready = { http = { port = 8000, paths = ["/"] }, timeout_secs = 20 }
+    "#;
+    let mut stack = Stack::from_file("quit-redeploy", server);
+    let up = stack.capstan(&["up"]);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let before = containers(&stack.project);
+    assert_eq!(before.len(), 1, "{before:?}");
+    stack.write_file(
+        &server
+            .replace("timeout_secs = 20", "timeout_secs = 120")
+            .replace("LocalPort => 8000", "LocalPort => 9999"),
+    );
+
+    let xdg = stack.xdg();
+    let env: Vec<(&str, &Path)> = xdg.iter().map(|(k, p)| (*k, p.as_path())).collect();
+    let binary = env!("CARGO_BIN_EXE_capstan");
+    let command = format!(
+        "{binary} {} 2>&1; echo EXITED $?; sleep 600",
+        stack.global_args()
+    );
+    let tmux = Tmux::start("quit-redeploy", 100, 30, &env, &command);
+    tmux.wait_for("the service", Duration::from_secs(30), |s| {
+        s.contains(" web ")
+    });
+    tmux.send_keys(&["r"]);
+    tmux.wait_for(
+        "the redeploy's new container",
+        Duration::from_secs(60),
+        |_| containers(&stack.project).len() == 2,
+    );
+    tmux.send_keys(&["q"]);
+    tmux.wait_for("the quit question", Duration::from_secs(10), |s| {
+        s.contains("Quit anyway?")
+    });
+    tmux.send_keys(&["y"]);
+
+    let after = tmux.wait_for("the exit", Duration::from_secs(60), |s| {
+        s.contains("EXITED")
+    });
+    assert!(after.contains("EXITED 0"), "{after}");
+    assert!(after.contains("web is back as it was"), "{after}");
+    assert_eq!(containers(&stack.project), before);
 }

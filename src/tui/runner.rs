@@ -13,13 +13,14 @@ use crate::cli::Global;
 use crate::ops::{self, Event, EventSender};
 use crate::stack;
 
-/// Starts work for the dashboard; dropping it stops the watchers and the task that runs
-/// actions. A job already started is cut short when the runtime ends with the dashboard.
+/// Starts work for the dashboard. [`Runner::shutdown`] stops it and puts back a service whose
+/// redeploy or rollback was cut short; dropping it stops everything where it stands.
 pub struct Runner {
     events: EventSender,
-    actions: UnboundedSender<Action>,
+    /// `None` once shutting down: closing it ends the task that runs actions.
+    actions: Option<UnboundedSender<Action>>,
     host_actions: UnboundedSender<Action>,
-    task: JoinHandle<()>,
+    task: JoinHandle<Vec<String>>,
     hosts_task: JoinHandle<()>,
 }
 
@@ -40,7 +41,7 @@ impl Runner {
         let task = tokio::spawn(serve(options, bring_up, events.clone(), rx));
         Runner {
             events,
-            actions,
+            actions: Some(actions),
             host_actions,
             task,
             hosts_task,
@@ -50,14 +51,33 @@ impl Runner {
     /// Starts the work `action` asks for; its progress arrives as job events.
     pub fn dispatch(&self, action: Action) {
         tracing::info!(action = %action.describe(), "dispatching");
-        let _ = match action {
-            Action::GatherFacts { .. } | Action::Provision { .. } => self.host_actions.send(action),
+        let sent = match action {
+            Action::GatherFacts { .. } | Action::Provision { .. } => {
+                self.host_actions.send(action).is_ok()
+            }
             Action::SaveLogs { path, text, lines } => {
                 save_logs(path, text, lines, self.events.clone());
-                Ok(())
+                true
             }
-            _ => self.actions.send(action),
+            _ => self
+                .actions
+                .as_ref()
+                .is_some_and(|actions| actions.send(action).is_ok()),
         };
+        if !sent {
+            tracing::warn!("an action arrived while the dashboard was closing");
+        }
+    }
+
+    /// Stops the watchers and every job. A redeploy or rollback cut short puts its service
+    /// back as it was first (within `patience`); returns what the user should read about that.
+    pub async fn shutdown(&mut self, patience: std::time::Duration) -> Vec<String> {
+        self.actions = None;
+        match tokio::time::timeout(patience, &mut self.task).await {
+            Ok(Ok(notes)) => notes,
+            Ok(Err(_)) => Vec::new(),
+            Err(_) => vec!["gave up putting the services back: the engine did not answer".into()],
+        }
     }
 }
 
@@ -68,7 +88,14 @@ impl Drop for Runner {
     }
 }
 
-/// Loads the stack, watches it, and runs each action as its own task until the dashboard goes.
+/// A job the runner started, with what its service ran before when it replaces a container.
+struct Running {
+    handle: JoinHandle<()>,
+    before: Option<stack::Before>,
+}
+
+/// Loads the stack, watches it, and runs each action as its own task until the dashboard goes;
+/// then stops the jobs still running and returns what it did about them.
 ///
 /// With `bring_up`, a stack that has no container at all yet is brought up at once, so the first
 /// `capstan` on a machine shows the stack running; a stack that exists is left as it is.
@@ -77,7 +104,7 @@ async fn serve(
     bring_up: bool,
     events: EventSender,
     mut rx: UnboundedReceiver<Action>,
-) {
+) -> Vec<String> {
     let ctx = match ops::Context::load(&options).await {
         Ok(ctx) => ctx,
         Err(err) => {
@@ -87,27 +114,55 @@ async fn serve(
                 let text = format!("{}: failed, the stack did not load", action.describe());
                 events.send(Event::Warning(text));
             }
-            return;
+            return Vec::new();
         }
     };
     // The watchers follow containers that jobs create or replace (they listen to the engine's
     // event stream), so they start once and live as long as the dashboard.
     let watcher = ops::watch(&ctx, &events);
-    let mut jobs: Vec<JoinHandle<()>> = Vec::new();
+    let mut jobs: Vec<Running> = Vec::new();
 
     if bring_up && stack_is_absent(&ctx).await {
-        jobs.push(spawn_job(&ctx, &events, Action::Up));
+        let handle = spawn_job(&ctx, &events, Action::Up);
+        jobs.push(Running {
+            handle,
+            before: None,
+        });
     }
 
     while let Some(action) = rx.recv().await {
-        jobs.retain(|job| !job.is_finished());
-        jobs.push(spawn_job(&ctx, &events, action));
+        jobs.retain(|job| !job.handle.is_finished());
+        let before = match &action {
+            Action::Redeploy { service } | Action::Rollback { service } => {
+                stack::Before::take(&ctx.stack, service).await.ok()
+            }
+            _ => None,
+        };
+        let handle = spawn_job(&ctx, &events, action);
+        jobs.push(Running { handle, before });
     }
 
     drop(watcher);
+    let mut notes = Vec::new();
     for job in jobs {
-        job.abort();
+        if job.handle.is_finished() {
+            continue;
+        }
+        job.handle.abort();
+        let Some(before) = job.before else { continue };
+        // Nobody watches these events any more: the screen is gone.
+        let (sink, _) = EventSender::channel();
+        let service = before.service().to_string();
+        match ops::restore(&ctx, &before, &sink).await {
+            Ok(()) => notes.push(format!(
+                "a job on {service} was cut short; {service} is back as it was"
+            )),
+            Err(err) => notes.push(format!(
+                "a job on {service} was cut short and putting it back failed: {err:#}"
+            )),
+        }
     }
+    notes
 }
 
 /// True when none of the stack's services has a container, as on the first run on a machine.
