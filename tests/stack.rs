@@ -13,6 +13,9 @@ mod follow;
 #[path = "stack/events.rs"]
 mod events;
 
+#[path = "stack/logs.rs"]
+mod logs;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
