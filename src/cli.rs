@@ -63,6 +63,12 @@ pub enum Command {
     /// Print the state and health of each service.
     Status(stack::StatusArgs),
     /// Print a service's logs.
+    ///
+    /// The container's stdout goes to stdout, its stderr to stderr. Written to a terminal, each
+    /// line is cleaned as the dashboard cleans it: colours are kept (not with NO_COLOR); cursor
+    /// movement, title changes, screen clears and every other control sequence or character
+    /// are removed, and tabs become spaces. Written to a pipe or a file, lines keep the bytes
+    /// the container wrote, as with `docker logs`.
     Logs(stack::LogsArgs),
     /// Rebuild a service and swap it in once the new container is ready.
     Redeploy(stack::RedeployArgs),

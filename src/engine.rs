@@ -9,6 +9,7 @@
 mod archive;
 mod containers;
 mod images;
+mod log_lines;
 mod resources;
 mod streams;
 

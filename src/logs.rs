@@ -17,7 +17,7 @@ mod store;
 
 pub use buffer::{Budget, LineKey, LogBuffer, MAX_LINE_BYTES, cut_marker, line_cost};
 pub use level::{Level, detect_level, pretty_json};
-pub use render::{RenderOptions, TAB_WIDTH, plain_text, render};
+pub use render::{RenderOptions, TAB_WIDTH, plain_text, render, terminal_text};
 pub use save::{SaveOptions, save_file, write_plain};
 pub use search::{Direction, Matches, Query, Row, SearchError, Syntax, at_level, with_context};
 pub use store::{DEFAULT_TOTAL_BYTES, LogStore, Scope, ServiceId, ViewLine};

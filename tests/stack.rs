@@ -16,6 +16,9 @@ mod events;
 #[path = "stack/interrupt.rs"]
 mod interrupt;
 
+#[path = "stack/logs.rs"]
+mod logs;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -5,12 +5,13 @@
 //! timings.
 
 use std::future::Future;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use futures::StreamExt;
 
 use super::Global;
+use crate::logs;
 use crate::ops::{self, Context, Event, EventSender, Health, JobState, JobUpdate, LogStream};
 use crate::stack::{self, Options};
 
@@ -182,15 +183,27 @@ pub async fn logs(global: &Global, args: LogsArgs) -> anyhow::Result<ExitCode> {
 
     let mut stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
+    let colors = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let clean_stdout = stdout.is_terminal().then_some(colors);
+    let clean_stderr = stderr.is_terminal().then_some(colors);
     while let Some(line) = stream.next().await {
-        let out: &mut dyn Write = match line.stream {
-            LogStream::Stdout => &mut stdout,
-            LogStream::Stderr => &mut stderr,
+        let (out, clean): (&mut dyn Write, _) = match line.stream {
+            LogStream::Stdout => (&mut stdout, clean_stdout),
+            LogStream::Stderr => (&mut stderr, clean_stderr),
         };
-        out.write_all(&line.bytes)?;
-        out.write_all(b"\n")?;
+        write_log_line(out, &line.bytes, clean)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one log line and its newline: cleaned for a terminal when `clean` says so (with
+/// colours or without), else as the container wrote it.
+fn write_log_line(out: &mut dyn Write, bytes: &[u8], clean: Option<bool>) -> std::io::Result<()> {
+    match clean {
+        Some(colors) => out.write_all(logs::terminal_text(bytes, colors).as_bytes())?,
+        None => out.write_all(bytes)?,
+    }
+    out.write_all(b"\n")
 }
 
 /// Runs a job, printing its events as they come; its result decides the exit code.
@@ -291,5 +304,30 @@ fn human(duration: chrono::TimeDelta) -> String {
         60..3600 => format!("{}m{}s", secs / 60, secs % 60),
         3600..86400 => format!("{}h{}m", secs / 3600, secs % 3600 / 60),
         _ => format!("{}d{}h", secs / 86400, secs % 86400 / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TITLE_AND_CLEAR: &[u8] = b"\x1b]0;CLI-TITLE\x07\x1b[2Jrequest";
+
+    #[test]
+    fn a_log_line_for_a_terminal_loses_its_title_change_and_screen_clear() {
+        let mut out = Vec::new();
+
+        write_log_line(&mut out, TITLE_AND_CLEAR, Some(true)).expect("a Vec takes every write");
+
+        assert_eq!(out, b"request\n");
+    }
+
+    #[test]
+    fn a_log_line_for_a_pipe_keeps_the_bytes_the_container_wrote() {
+        let mut out = Vec::new();
+
+        write_log_line(&mut out, TITLE_AND_CLEAR, None).expect("a Vec takes every write");
+
+        assert_eq!(out, [TITLE_AND_CLEAR, b"\n"].concat());
     }
 }

@@ -3,14 +3,17 @@
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bollard::container::LogOutput;
 use bollard::query_parameters::{EventsOptions, LogsOptions, StatsOptions};
 use chrono::{DateTime, Utc};
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, stream};
 
+use super::log_lines::{LineJoiner, to_piece};
 use super::{Engine, EngineError, SERVICE_LABEL, STACK_LABEL};
 
-/// One chunk of container output: usually one line, with the engine's timestamp.
+/// One line of container output, with the engine's timestamp (that of the line's first piece).
+///
+/// A line longer than [`MAX_LINE_BYTES`](crate::logs::MAX_LINE_BYTES) comes as several chunks
+/// of at most that size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogChunk {
     pub stderr: bool,
@@ -42,7 +45,9 @@ pub struct StatsReading {
 impl Engine {
     /// A container's output: the last `tail` lines, then new ones while `follow`.
     ///
-    /// The stream ends when the container stops (or at once without `follow`).
+    /// Lines the engine sent in pieces (Docker cuts lines at 16 KiB) come joined; `tail` counts
+    /// the engine's pieces, so the oldest line may come without its beginning. The stream ends
+    /// when the container stops (or at once without `follow`).
     pub fn logs(
         &self,
         id: &str,
@@ -60,14 +65,28 @@ impl Engine {
             ..Default::default()
         };
         let what = format!("logs of container {id}");
+        let mut joiner = LineJoiner::default();
+        // `None` marks the end of the engine's stream, where unfinished lines are given back.
         self.docker
             .logs(id, Some(options))
-            .map(move |item| match item {
-                Ok(output) => Ok(to_chunk(output)),
-                Err(source) => Err(EngineError::Api {
-                    what: what.clone(),
-                    source,
-                }),
+            .map(Some)
+            .chain(stream::iter([None]))
+            .flat_map(move |item| {
+                let mut out: Vec<Result<LogChunk, EngineError>> = Vec::new();
+                match item {
+                    Some(Ok(output)) => {
+                        out.extend(joiner.push(to_piece(output)).into_iter().map(Ok))
+                    }
+                    Some(Err(source)) => {
+                        out.extend(joiner.finish().into_iter().map(Ok));
+                        out.push(Err(EngineError::Api {
+                            what: what.clone(),
+                            source,
+                        }));
+                    }
+                    None => out.extend(joiner.finish().into_iter().map(Ok)),
+                }
+                stream::iter(out)
             })
     }
 
@@ -143,32 +162,6 @@ fn engine_time(at: SystemTime) -> String {
         since_epoch.as_secs(),
         since_epoch.subsec_nanos()
     )
-}
-
-fn to_chunk(output: LogOutput) -> LogChunk {
-    let stderr = matches!(output, LogOutput::StdErr { .. });
-    let bytes = output.into_bytes();
-    let mut line = bytes.as_ref();
-    while let Some(rest) = line.strip_suffix(b"\n") {
-        line = rest;
-    }
-
-    // With timestamps on, each chunk starts with an RFC 3339 time and a space.
-    let (timestamp, line) = match line.iter().position(|&b| b == b' ') {
-        Some(space) => match std::str::from_utf8(&line[..space])
-            .ok()
-            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
-        {
-            Some(at) => (Some(at.with_timezone(&Utc)), &line[space + 1..]),
-            None => (None, line),
-        },
-        None => (None, line),
-    };
-    LogChunk {
-        stderr,
-        timestamp,
-        bytes: line.to_vec(),
-    }
 }
 
 fn reading(stats: bollard::models::ContainerStatsResponse) -> StatsReading {

@@ -7,11 +7,15 @@
 //! costs no more than what is shown.
 //!
 //! [`plain_text`] is exactly the text [`render`] shows (without a width limit): search matches
-//! found in it are valid highlight ranges for `render`.
+//! found in it are valid highlight ranges for `render`. [`terminal_text`] is the same line for a
+//! terminal that is not the dashboard's (`capstan logs`).
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::ops::Range;
 
+use crossterm::style::StyledContent;
+use ratatui::backend::IntoCrossterm as _;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
@@ -78,6 +82,23 @@ pub fn plain_text(bytes: &[u8]) -> Cow<'_, str> {
         text.push_str(&part);
     }
     Cow::Owned(text)
+}
+
+/// A line as it may be written to a terminal: the text [`render`] shows, with the line's own
+/// colours and attributes written back as SGR sequences (each reset where it ends, so nothing
+/// leaks into the next line), or only [`plain_text`] without `colors`.
+pub fn terminal_text(bytes: &[u8], colors: bool) -> String {
+    if !colors {
+        return plain_text(bytes).into_owned();
+    }
+    let line = render(bytes, &RenderOptions::default());
+    let mut text = String::with_capacity(bytes.len());
+    for span in &line.spans {
+        let styled = StyledContent::new(span.style.into_crossterm(), span.content.as_ref());
+        // Writing into a String fails only when a Display does; crossterm's SGR output does not.
+        let _ = write!(text, "{styled}");
+    }
+    text
 }
 
 /// True for characters that must never reach the terminal: C0/C1 controls, DEL, and the
@@ -335,6 +356,27 @@ mod tests {
         let raw = b"a\x1b[2J\x1b[H\x1b[10;20Hb\x1b]0;owned\x07c\x1b[?1049hd\r\x08e";
 
         assert_eq!(text_of(&render(raw, &RenderOptions::default())), "abcde");
+    }
+
+    #[test]
+    fn terminal_text_drops_a_title_and_a_clear_and_keeps_the_text() {
+        // Regression: `capstan logs api` on a terminal wrote these bytes as they were, and the
+        // terminal's title changed and its screen cleared.
+        let raw = b"\x1b]0;CLI-TITLE\x07\x1b[2JGET /api/persons/";
+
+        assert_eq!(terminal_text(raw, true), "GET /api/persons/");
+        assert_eq!(terminal_text(raw, false), "GET /api/persons/");
+    }
+
+    #[test]
+    fn terminal_text_keeps_colours_as_sgr_reset_at_their_end_unless_colours_are_off() {
+        let raw = b"\x1b[31mred\x1b[0m \x1b[1mbold\x1b[10;20H";
+
+        assert_eq!(
+            terminal_text(raw, true),
+            "\x1b[38;5;1mred\x1b[39m \x1b[1mbold\x1b[0m"
+        );
+        assert_eq!(terminal_text(raw, false), "red bold");
     }
 
     #[test]

@@ -98,14 +98,31 @@ impl TestStack {
             .output()
             .await
             .expect("the capstan binary runs");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        Run {
-            ok: output.status.success(),
-            output: format!("--- stdout\n{stdout}\n--- stderr\n{stderr}"),
-            stdout,
-            stderr,
-        }
+        run_of(&output)
+    }
+
+    /// Runs `capstan ARGS` for this stack on a terminal (a pseudo-terminal of util-linux's
+    /// `script`): `stdout` is what the terminal received, from stdout and stderr both.
+    pub async fn capstan_on_terminal(&self, args: &[&str]) -> Run {
+        let words: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_capstan").to_string())
+            .chain(self.global_args(self.stack_file.as_deref()))
+            .chain(args.iter().map(|arg| arg.to_string()))
+            .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+            .collect();
+        let output = tokio::process::Command::new("script")
+            .args([
+                "--quiet",
+                "--return",
+                "--command",
+                &words.join(" "),
+                "/dev/null",
+            ])
+            .env("XDG_DATA_HOME", self.data.path())
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("util-linux `script` runs");
+        run_of(&output)
     }
 
     fn global_args(&self, file: Option<&Path>) -> Vec<String> {
@@ -227,6 +244,17 @@ impl Drop for TestStack {
                     .status();
             }
         }
+    }
+}
+
+fn run_of(output: &std::process::Output) -> Run {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    Run {
+        ok: output.status.success(),
+        output: format!("--- stdout\n{stdout}\n--- stderr\n{stderr}"),
+        stdout,
+        stderr,
     }
 }
 
