@@ -181,6 +181,25 @@ pub async fn logs(global: &Global, args: LogsArgs) -> anyhow::Result<ExitCode> {
     let ctx = context(global).await?;
     let mut stream = ops::log_stream(&ctx, &args.service, args.tail, args.follow).await?;
 
+    if global.json {
+        // One object per line on stdout, the line's bytes as text (invalid UTF-8 replaced).
+        let mut stdout = std::io::stdout().lock();
+        while let Some(line) = stream.next().await {
+            let stream = match line.stream {
+                LogStream::Stdout => "stdout",
+                LogStream::Stderr => "stderr",
+            };
+            let object = serde_json::json!({
+                "service": line.service,
+                "stream": stream,
+                "timestamp": line.timestamp,
+                "line": String::from_utf8_lossy(&line.bytes),
+            });
+            writeln!(stdout, "{object}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
     let mut stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
     let colors = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());

@@ -1,5 +1,6 @@
 //! `capstan logs SERVICE` on the real engine: what a container wrote as one line comes out as
-//! one line, however long; escape sequences reach a pipe as written and a terminal cleaned.
+//! one line, however long (as text, or as JSON with `--json`); escape sequences reach a pipe as
+//! written and a terminal cleaned.
 
 use super::stack_support::TestStack;
 
@@ -48,6 +49,21 @@ async fn logs_prints_a_60000_byte_line_as_one_line_not_as_16_kib_pieces() {
     let lengths: Vec<usize> = logs.stdout.lines().map(str::len).collect();
     assert_eq!(lengths, [LONG, ESCAPED.len()], "{}", logs.stderr);
     assert!(logs.stdout.starts_with(&"x".repeat(LONG)));
+
+    // With --json, one object per line for scripts.
+    let json = stack.capstan(&["--json", "logs", "long"]).await;
+    assert!(json.ok, "logs --json failed:\n{}", json.output);
+    let objects: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is a JSON object"))
+        .collect();
+    assert_eq!(objects.len(), 2, "{}", json.stdout);
+    assert_eq!(objects[0]["service"], "long");
+    assert_eq!(objects[0]["stream"], "stdout");
+    assert_eq!(objects[0]["line"].as_str().map(str::len), Some(LONG));
+    assert_eq!(objects[1]["line"], ESCAPED);
+    assert!(objects[1]["timestamp"].is_string(), "{}", objects[1]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
