@@ -307,12 +307,11 @@ impl App {
     fn on_command(&mut self, command: Command) -> Option<Action> {
         match command {
             Command::ForceQuit => self.quit = true,
-            Command::Quit => match self.jobs.running() {
-                Some(job) => {
+            Command::Quit => match self.busy_with() {
+                Some(title) => {
                     let question = format!(
-                        "{} is still running. Quit anyway? The dashboard stops watching it and \
-                         the job is cut short where it stands.",
-                        job.title
+                        "{title} is still running. Quit anyway? The dashboard stops watching it \
+                         and the job is cut short where it stands."
                     );
                     self.popup = Some(Popup::Confirm {
                         question,
@@ -414,6 +413,14 @@ impl App {
             Command::PreviousMatch => self.jump_to_match(Direction::Forward),
         }
         None
+    }
+
+    /// The title of the stack job running or already asked for but not started yet.
+    fn busy_with(&self) -> Option<String> {
+        match self.jobs.running() {
+            Some(job) => Some(job.title.clone()),
+            None => self.awaiting_job.clone(),
+        }
     }
 
     /// The action `make` builds for the selected service; without one, the status line says

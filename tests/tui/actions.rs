@@ -469,3 +469,18 @@ fn a_user_keymap_moves_redeploy_and_help_shows_the_new_key() {
         "{help}"
     );
 }
+
+#[test]
+fn q_right_after_r_asks_first_although_the_job_has_not_started() {
+    let mut app = running_app();
+
+    let action = key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Char('q'));
+    let screen = render(&app, 80, 24);
+
+    assert!(action.is_some());
+    assert!(!app.should_quit(), "quit while redeploy db was starting");
+    assert!(screen.contains("redeploy db is still running"), "{screen}");
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.should_quit());
+}
