@@ -484,3 +484,34 @@ fn q_right_after_r_asks_first_although_the_job_has_not_started() {
     key(&mut app, KeyCode::Char('y'));
     assert!(app.should_quit());
 }
+
+fn ctrl(app: &mut App, c: char) {
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
+}
+
+#[test]
+fn command_line_ctrl_keys_edit_the_line_instead_of_typing_letters() {
+    let mut app = running_app();
+    key(&mut app, KeyCode::Char(':'));
+
+    // `:status` then Ctrl-W, Ctrl-A, Ctrl-E, Ctrl-K once typed `:statuswaek`.
+    keys(&mut app, "redeploy status");
+    for c in ['a', 'e', 'k'] {
+        ctrl(&mut app, c);
+    }
+    let ignored = render(&app, 80, 24);
+    ctrl(&mut app, 'w');
+    let word_deleted = render(&app, 80, 24);
+    ctrl(&mut app, 'u');
+    keys(&mut app, "up");
+    let cleared = render(&app, 80, 24);
+    ctrl(&mut app, 'c');
+
+    assert!(ignored.contains(":redeploy status▏"), "{ignored}");
+    assert!(word_deleted.contains(":redeploy ▏"), "{word_deleted}");
+    assert!(cleared.contains(":up▏"), "{cleared}");
+    assert!(app.should_quit(), "Ctrl-C quits from the command line too");
+}
