@@ -27,7 +27,7 @@ use super::input::{self, Command, Keymap, View};
 use super::theme::Theme;
 use crate::logs::{Budget, Direction, LogStore};
 use crate::ops::{
-    Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample, TrafficSample,
+    Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample, TRAFFIC_EVERY, TrafficSample,
 };
 
 /// How many `/api/ready` samples are kept (a sample a second: five minutes).
@@ -38,6 +38,8 @@ const HISTORY_KEPT: usize = 100;
 const STATS_KEPT: usize = 300;
 /// The narrowest services table that also shows CPU and memory columns.
 pub(crate) const STATS_MIN_WIDTH: u16 = 110;
+/// How many of the app's `/metrics` readings may be missed before its rates count as unknown.
+const TRAFFIC_READINGS_MISSED: u32 = 3;
 /// Lines the mouse wheel scrolls the log pane by.
 const WHEEL_LINES: usize = 3;
 
@@ -244,6 +246,24 @@ impl App {
     /// Every service's log lines as the dashboard keeps them.
     pub fn logs(&self) -> &LogStore {
         &self.logs
+    }
+
+    /// The newest resource sample of `service`; none while it has no running container, so a
+    /// service taken down shows no figures from before.
+    pub(crate) fn latest_stats(&self, service: &ServiceView) -> Option<&StatsSample> {
+        if service.state != "running" || service.container_id.is_none() {
+            return None;
+        }
+        self.stats.get(&service.name)?.back()
+    }
+
+    /// The newest traffic sample while it is recent: a few missed readings of `/metrics` (the
+    /// app is down, say) mean the rate is unknown, not what it last was.
+    pub(crate) fn current_traffic(&self) -> Option<&TrafficSample> {
+        let latest = self.traffic.back()?;
+        let stale_after = TRAFFIC_EVERY * TRAFFIC_READINGS_MISSED;
+        let age = (self.now - latest.at).to_std().unwrap_or_default();
+        (age <= stale_after).then_some(latest)
     }
 
     /// The status line's current message.
