@@ -340,7 +340,10 @@ impl App {
                 }
                 None => self.quit = true,
             },
-            Command::Help => self.popup = Some(Popup::Help(self.view())),
+            Command::Help => match self.popup {
+                Some(Popup::Help(_)) => self.popup = None,
+                _ => self.popup = Some(Popup::Help(self.view())),
+            },
             Command::Close => self.popup = None,
             Command::SelectPrevious => self.select(self.selected.saturating_sub(1)),
             Command::SelectNext => self.select(self.selected + 1),

@@ -257,12 +257,9 @@ const SERVICES: &[Binding] = &[
 ];
 
 const HELP: &[Binding] = &[
-    bind(
-        &[KeyCode::Esc, KeyCode::Char('?')],
-        "Esc/?",
-        "close the help",
-        Command::Close,
-    ),
+    bind(&[KeyCode::Esc], "Esc", "close the help", Command::Close),
+    // The key that opened the help closes it, wherever the keymap moved it.
+    bind(&[KeyCode::Char('?')], "?", "close the help", Command::Help),
     bind(
         &[KeyCode::Char('q')],
         "q",
@@ -387,6 +384,12 @@ impl Keymap {
         self.overrides
             .get(&binding.command)
             .map_or(binding.keys, Vec::as_slice)
+    }
+
+    /// How help names the keys of `command` under this keymap, as the services view binds it.
+    pub fn label_of(&self, command: Command) -> Option<String> {
+        let binding = SERVICES.iter().find(|binding| binding.command == command)?;
+        Some(self.label(binding))
     }
 
     /// How help names the keys of `binding` under this keymap.

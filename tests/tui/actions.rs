@@ -515,3 +515,25 @@ fn command_line_ctrl_keys_edit_the_line_instead_of_typing_letters() {
     assert!(cleared.contains(":up▏"), "{cleared}");
     assert!(app.should_quit(), "Ctrl-C quits from the command line too");
 }
+
+#[test]
+fn footer_names_the_rebound_help_and_quit_keys_and_the_help_key_toggles_help() {
+    let keymap =
+        Keymap::from_names([("help", vec!["F1"]), ("quit", vec!["Z"])]).expect("a valid keymap");
+    let mut app = App::new(Options {
+        keymap,
+        ..options(false, Budget::default())
+    });
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+
+    let footer = render(&app, 80, 24);
+    key(&mut app, KeyCode::F(1));
+    let opened = render(&app, 80, 24);
+    key(&mut app, KeyCode::F(1));
+    let closed = render(&app, 80, 24);
+
+    assert!(footer.contains("F1 help  Z quit"), "{footer}");
+    assert!(!footer.contains("? help"), "{footer}");
+    assert!(opened.contains("keys: services"), "{opened}");
+    assert!(!closed.contains("keys: services"), "{closed}");
+}
