@@ -537,3 +537,25 @@ fn footer_names_the_rebound_help_and_quit_keys_and_the_help_key_toggles_help() {
     assert!(opened.contains("keys: services"), "{opened}");
     assert!(!closed.contains("keys: services"), "{closed}");
 }
+
+#[test]
+fn history_records_a_service_turning_unhealthy_and_healthy_again() {
+    let mut app = running_app();
+
+    // `docker pause` on db for 20 s: the api's check fails, then passes again.
+    let mut unhealthy = three_healthy();
+    unhealthy[1].health = Health::Unhealthy("503 database unreachable".to_string());
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(5)));
+    app.update(Msg::Ops(Event::Services(unhealthy.clone())));
+    app.update(Msg::Ops(Event::Services(unhealthy)));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(25)));
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+    key(&mut app, KeyCode::Char('e'));
+    let screen = render(&app, 80, 24);
+
+    let recovered = screen.find("12:00:25 ✓ api healthy again");
+    let failed = screen.find("12:00:05 ✗ api unhealthy: 503 database unreachable");
+    assert!(recovered.is_some() && failed.is_some(), "{screen}");
+    assert!(recovered < failed, "newest first: {screen}");
+    assert_eq!(screen.matches("api unhealthy").count(), 1, "{screen}");
+}
