@@ -20,7 +20,7 @@ pub use event::{
 };
 pub use follow::{BATCH_LINES, BATCH_WAIT, batched, container_lines, follow, follow_batches};
 pub use job::Job;
-pub use traffic::request_counts;
+pub use traffic::{TRAFFIC_EVERY, request_counts};
 pub use watch::{Watcher, watch};
 
 /// A loaded stack on a connected engine: what every job and watcher works on.

@@ -28,7 +28,8 @@ pub enum Action {
         playbook: String,
         check: bool,
     },
-    /// Write `text` (the log view as plain text, `lines` lines) to `path`, replacing it.
+    /// Write `text` (the log view as plain text, `lines` lines) to `path`, or beside it under a
+    /// numbered name when `path` is taken.
     SaveLogs {
         path: PathBuf,
         text: Vec<u8>,

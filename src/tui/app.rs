@@ -9,6 +9,7 @@ mod hosts;
 mod jobs;
 mod log_commands;
 mod log_view;
+mod ops_events;
 mod requests;
 
 use std::cell::Cell;
@@ -26,9 +27,7 @@ use super::action::Action;
 use super::input::{self, Command, Keymap, View};
 use super::theme::Theme;
 use crate::logs::{Budget, Direction, LogStore};
-use crate::ops::{
-    Event, JobState, JobUpdate, ReadySample, ServiceView, StatsSample, TrafficSample,
-};
+use crate::ops::{Event, ReadySample, ServiceView, StatsSample, TRAFFIC_EVERY, TrafficSample};
 
 /// How many `/api/ready` samples are kept (a sample a second: five minutes).
 const READY_SAMPLES_KEPT: usize = 300;
@@ -38,6 +37,8 @@ const HISTORY_KEPT: usize = 100;
 const STATS_KEPT: usize = 300;
 /// The narrowest services table that also shows CPU and memory columns.
 pub(crate) const STATS_MIN_WIDTH: u16 = 110;
+/// How many of the app's `/metrics` readings may be missed before its rates count as unknown.
+const TRAFFIC_READINGS_MISSED: u32 = 3;
 /// Lines the mouse wheel scrolls the log pane by.
 const WHEEL_LINES: usize = 3;
 
@@ -246,6 +247,24 @@ impl App {
         &self.logs
     }
 
+    /// The newest resource sample of `service`; none while it has no running container, so a
+    /// service taken down shows no figures from before.
+    pub(crate) fn latest_stats(&self, service: &ServiceView) -> Option<&StatsSample> {
+        if service.state != "running" || service.container_id.is_none() {
+            return None;
+        }
+        self.stats.get(&service.name)?.back()
+    }
+
+    /// The newest traffic sample while it is recent: a few missed readings of `/metrics` (the
+    /// app is down, say) mean the rate is unknown, not what it last was.
+    pub(crate) fn current_traffic(&self) -> Option<&TrafficSample> {
+        let latest = self.traffic.back()?;
+        let stale_after = TRAFFIC_EVERY * TRAFFIC_READINGS_MISSED;
+        let age = (self.now - latest.at).to_std().unwrap_or_default();
+        (age <= stale_after).then_some(latest)
+    }
+
     /// The status line's current message.
     pub fn status(&self) -> Option<&Status> {
         self.status.as_ref()
@@ -307,12 +326,11 @@ impl App {
     fn on_command(&mut self, command: Command) -> Option<Action> {
         match command {
             Command::ForceQuit => self.quit = true,
-            Command::Quit => match self.jobs.running() {
-                Some(job) => {
+            Command::Quit => match self.busy_with() {
+                Some(title) => {
                     let question = format!(
-                        "{} is still running. Quit anyway? The dashboard stops watching it and \
-                         the job is cut short where it stands.",
-                        job.title
+                        "{title} is still running. Quit anyway? The dashboard stops watching it \
+                         and the job is cut short where it stands."
                     );
                     self.popup = Some(Popup::Confirm {
                         question,
@@ -321,7 +339,10 @@ impl App {
                 }
                 None => self.quit = true,
             },
-            Command::Help => self.popup = Some(Popup::Help(self.view())),
+            Command::Help => match self.popup {
+                Some(Popup::Help(_)) => self.popup = None,
+                _ => self.popup = Some(Popup::Help(self.view())),
+            },
             Command::Close => self.popup = None,
             Command::SelectPrevious => self.select(self.selected.saturating_sub(1)),
             Command::SelectNext => self.select(self.selected + 1),
@@ -416,6 +437,14 @@ impl App {
         None
     }
 
+    /// The title of the stack job running or already asked for but not started yet.
+    fn busy_with(&self) -> Option<String> {
+        match self.jobs.running() {
+            Some(job) => Some(job.title.clone()),
+            None => self.awaiting_job.clone(),
+        }
+    }
+
     /// The action `make` builds for the selected service; without one, the status line says
     /// that `verb` needs it.
     fn for_selected(&mut self, verb: &str, make: impl FnOnce(String) -> Action) -> Option<Action> {
@@ -468,112 +497,27 @@ impl App {
         }
     }
 
-    /// Applies an `ops` event; returns whether the screen shows the change.
-    fn on_event(&mut self, event: Event) -> bool {
-        match event {
-            Event::Services(services) => {
-                let changed = services != self.services;
-                self.set_services(services);
-                changed
-            }
-            Event::Log(line) => self.add_logs(vec![line]),
-            Event::Logs(lines) => self.add_logs(lines),
-            Event::Ready(sample) => {
-                // A sample that says what the last one said is drawn on the next slow tick, so
-                // an idle dashboard costs one frame a second; turning ready or failing is drawn
-                // at once.
-                let turned = self
-                    .ready
-                    .back()
-                    .is_none_or(|last| last.error.is_some() != sample.error.is_some());
-                if let Some(error) = &sample.error {
-                    self.last_ready_error = Some((sample.at, error.clone()));
-                }
-                self.ready.push_back(sample);
-                if self.ready.len() > READY_SAMPLES_KEPT {
-                    self.ready.pop_front();
-                }
-                turned
-            }
-            Event::Traffic(sample) => {
-                self.traffic.push_back(sample);
-                if self.traffic.len() > STATS_KEPT {
-                    self.traffic.pop_front();
-                }
-                self.popup == Some(Popup::Stats)
-            }
-            Event::Stats(sample) => {
-                let samples = self.stats.entry(sample.service.clone()).or_default();
-                samples.push_back(sample);
-                if samples.len() > STATS_KEPT {
-                    samples.pop_front();
-                }
-                // The table's CPU and memory columns catch up on the slow tick: samples of each
-                // container arrive at their own moments and would each cost a frame.
-                self.popup == Some(Popup::Stats)
-            }
-            Event::Saved { path, lines, error } => {
-                match error {
-                    None => self.set_status(
-                        StatusKind::Ok,
-                        format!("saved {lines} lines to {}", path.display()),
-                    ),
-                    Some(error) => self.set_status(StatusKind::Error, format!("save: {error}")),
-                }
-                true
-            }
-            Event::Warning(text) => {
-                // A failure to start work arrives as a warning instead of a job.
-                self.awaiting_job = None;
-                self.set_status(StatusKind::Error, text);
-                true
-            }
-            Event::Job(event) => {
-                if matches!(event.update, JobUpdate::Started { .. }) {
-                    self.awaiting_job = None;
-                }
-                if let Some(job) = self.jobs.apply(event) {
-                    let (state, summary) = job
-                        .finished
-                        .clone()
-                        .unwrap_or((JobState::Ok, String::new()));
-                    let kind = match state {
-                        JobState::Failed => StatusKind::Error,
-                        _ => StatusKind::Ok,
-                    };
-                    let text = format!("{}: {summary}", job.title);
-                    self.set_status(kind, text);
-                }
-                true
-            }
-        }
-    }
-
-    /// Replaces the services, keeping the same service selected when it is still there.
-    fn set_services(&mut self, services: Vec<ServiceView>) {
-        let selected = self.selected_service().map(|service| service.name.clone());
-        self.services = services;
-        let index = selected
-            .and_then(|name| {
-                self.services
-                    .iter()
-                    .position(|service| service.name == name)
-            })
-            .unwrap_or(self.selected);
-        self.selected = index.min(self.services.len().saturating_sub(1));
-    }
-
     fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
         let status = Status {
             kind,
             text: text.into(),
             at: self.now,
         };
+        self.status = Some(status.clone());
+        self.remember(status);
+    }
+
+    /// Adds a notice to the history without showing it on the status line.
+    fn record(&mut self, kind: StatusKind, text: String) {
+        let at = self.now;
+        self.remember(Status { kind, text, at });
+    }
+
+    fn remember(&mut self, status: Status) {
         tracing::info!(kind = ?status.kind, "{}", status.text);
-        self.history.push_back(status.clone());
+        self.history.push_back(status);
         if self.history.len() > HISTORY_KEPT {
             self.history.pop_front();
         }
-        self.status = Some(status);
     }
 }

@@ -3,11 +3,13 @@
 //! settings replaces the keys of chosen commands. Imports no I/O and no `ops`.
 
 mod hosts;
+mod keymap;
 mod logs;
 
-use std::collections::HashMap;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use keymap::Key;
+pub use keymap::Keymap;
 
 /// What a key asks the dashboard to do; [`crate::tui::App`] decides what it means in its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -257,12 +259,9 @@ const SERVICES: &[Binding] = &[
 ];
 
 const HELP: &[Binding] = &[
-    bind(
-        &[KeyCode::Esc, KeyCode::Char('?')],
-        "Esc/?",
-        "close the help",
-        Command::Close,
-    ),
+    bind(&[KeyCode::Esc], "Esc", "close the help", Command::Close),
+    // The key that opened the help closes it, wherever the keymap moved it.
+    bind(&[KeyCode::Char('?')], "?", "close the help", Command::Help),
     bind(
         &[KeyCode::Char('q')],
         "q",
@@ -343,180 +342,27 @@ pub fn bindings(view: View) -> &'static [Binding] {
     }
 }
 
-/// The user's key overrides: for each command named, the keys that replace its defaults in
-/// every view that has the command. Empty by default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Keymap {
-    overrides: HashMap<Command, Vec<KeyCode>>,
-}
-
-impl Keymap {
-    /// Builds a keymap from `command name → key names`.
-    ///
-    /// Fails, naming the command or key, on an unknown command or key name, and when the result
-    /// would give one key two commands in the same view.
-    pub fn from_names<'a>(
-        entries: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
-    ) -> Result<Keymap, String> {
-        let mut overrides = HashMap::new();
-        for (name, keys) in entries {
-            let Some((_, command)) = COMMAND_NAMES.iter().find(|(known, _)| *known == name) else {
-                let known: Vec<&str> = COMMAND_NAMES.iter().map(|(known, _)| *known).collect();
-                return Err(format!(
-                    "unknown command \"{name}\" (known: {})",
-                    known.join(", ")
-                ));
-            };
-            if keys.is_empty() {
-                return Err(format!("{name}: give at least one key"));
-            }
-            let codes = keys
-                .iter()
-                .map(|key| parse_key(key).ok_or_else(|| format!("{name}: unknown key \"{key}\"")))
-                .collect::<Result<Vec<_>, _>>()?;
-            overrides.insert(*command, codes);
-        }
-
-        let keymap = Keymap { overrides };
-        keymap.check_conflicts()?;
-        Ok(keymap)
-    }
-
-    /// The keys that trigger `binding` under this keymap.
-    pub fn keys<'a>(&'a self, binding: &'a Binding) -> &'a [KeyCode] {
-        self.overrides
-            .get(&binding.command)
-            .map_or(binding.keys, Vec::as_slice)
-    }
-
-    /// How help names the keys of `binding` under this keymap.
-    pub fn label(&self, binding: &Binding) -> String {
-        match self.overrides.get(&binding.command) {
-            Some(keys) => keys.iter().map(key_label).collect::<Vec<_>>().join("/"),
-            None => binding.label.to_string(),
-        }
-    }
-
-    fn check_conflicts(&self) -> Result<(), String> {
-        for (view_name, view) in VIEWS {
-            let mut seen: HashMap<KeyCode, Command> = HashMap::new();
-            for binding in bindings(*view) {
-                for key in self.keys(binding) {
-                    if let Some(other) = seen.insert(*key, binding.command) {
-                        return Err(format!(
-                            "key \"{}\" would both {} and {} in the {view_name} view",
-                            key_label(key),
-                            command_name(other),
-                            command_name(binding.command)
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-fn command_name(command: Command) -> &'static str {
-    COMMAND_NAMES
-        .iter()
-        .find(|(_, known)| *known == command)
-        .map_or("(built in)", |(name, _)| *name)
-}
-
-/// A key named in the settings file: one character, or `up`, `pagedown`, `f5`, `space`, ...
-fn parse_key(name: &str) -> Option<KeyCode> {
-    let mut chars = name.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        return Some(KeyCode::Char(c));
-    }
-    let code = match name.to_lowercase().as_str() {
-        "up" => KeyCode::Up,
-        "down" => KeyCode::Down,
-        "left" => KeyCode::Left,
-        "right" => KeyCode::Right,
-        "pageup" => KeyCode::PageUp,
-        "pagedown" => KeyCode::PageDown,
-        "home" => KeyCode::Home,
-        "end" => KeyCode::End,
-        "tab" => KeyCode::Tab,
-        "esc" => KeyCode::Esc,
-        "enter" => KeyCode::Enter,
-        "backspace" => KeyCode::Backspace,
-        "space" => KeyCode::Char(' '),
-        other => {
-            let number = other.strip_prefix('f')?.parse::<u8>().ok()?;
-            return (1..=12).contains(&number).then_some(KeyCode::F(number));
-        }
-    };
-    Some(code)
-}
-
-fn key_label(key: &KeyCode) -> String {
-    match key {
-        KeyCode::Char(' ') => "Space".to_string(),
-        KeyCode::Char(c) => c.to_string(),
-        KeyCode::Up => "↑".to_string(),
-        KeyCode::Down => "↓".to_string(),
-        KeyCode::Left => "←".to_string(),
-        KeyCode::Right => "→".to_string(),
-        KeyCode::PageUp => "PgUp".to_string(),
-        KeyCode::PageDown => "PgDn".to_string(),
-        other => format!("{other}"),
-    }
-}
-
 /// The command a key press means in a view, if any.
 ///
-/// Ctrl-C quits from every view; key releases and repeats of terminals that report them are
-/// ignored.
+/// Ctrl-C quits from every view; other Ctrl keys do only what the keymap binds them to. Key
+/// releases of terminals that report them are ignored.
 pub fn command(view: View, key: KeyEvent, keymap: &Keymap) -> Option<Command> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return (key.code == KeyCode::Char('c')).then_some(Command::ForceQuit);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Command::ForceQuit);
     }
 
+    // Terminals report Ctrl-R as `r` with Ctrl, some with Shift too as `R`.
+    let code = match key.code {
+        KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
+        code => code,
+    };
+    let pressed = Key { code, ctrl };
     bindings(view)
         .iter()
-        .find(|binding| keymap.keys(binding).contains(&key.code))
+        .find(|binding| keymap.triggers(binding, pressed))
         .map(|binding| binding.command)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keymap_replaces_the_keys_of_a_command_in_every_view() {
-        let keymap = Keymap::from_names([("redeploy", vec!["R", "f5"])]).expect("a valid keymap");
-        let press = |code| KeyEvent::new(code, KeyModifiers::NONE);
-
-        let services = command(View::Services, press(KeyCode::Char('R')), &keymap);
-        let logs = command(View::Logs, press(KeyCode::F(5)), &keymap);
-        let old = command(View::Services, press(KeyCode::Char('r')), &keymap);
-
-        assert_eq!(
-            (services, logs, old),
-            (Some(Command::Redeploy), Some(Command::Redeploy), None)
-        );
-    }
-
-    #[test]
-    fn keymap_refuses_unknown_names_and_keys_that_would_do_two_things() {
-        let unknown = Keymap::from_names([("deploy", vec!["d"])]).unwrap_err();
-        let bad_key = Keymap::from_names([("up", vec!["hyper-u"])]).unwrap_err();
-        let clash = Keymap::from_names([("redeploy", vec!["j"])]).unwrap_err();
-
-        assert!(
-            unknown.starts_with("unknown command \"deploy\""),
-            "{unknown}"
-        );
-        assert_eq!(bad_key, "up: unknown key \"hyper-u\"");
-        assert_eq!(
-            clash,
-            "key \"j\" would both select_next and redeploy in the services view"
-        );
-    }
 }

@@ -182,9 +182,10 @@ async fn stack_is_absent(ctx: &ops::Context) -> bool {
 /// went as [`Event::Saved`].
 fn save_logs(path: std::path::PathBuf, text: Vec<u8>, lines: usize, events: EventSender) {
     tokio::task::spawn_blocking(move || {
-        let error = crate::logs::save_file(&path, &text)
-            .err()
-            .map(|err| format!("{err:#}"));
+        let (path, error) = match crate::logs::save_file(&path, &text) {
+            Ok(written) => (written, None),
+            Err(err) => (path, Some(format!("{err:#}"))),
+        };
         events.send(Event::Saved { path, lines, error });
     });
 }

@@ -140,7 +140,7 @@ pub fn parse(text: &str) -> anyhow::Result<Settings> {
 
     let logs = &file.logs;
     let defaults = Settings::default();
-    let budget = Budget {
+    let mut budget = Budget {
         lines: within("lines_per_service", logs.lines_per_service, MAX_LINES)?
             .unwrap_or(defaults.budget.lines),
         bytes: within("mib_per_service", logs.mib_per_service, MAX_MIB)?
@@ -148,6 +148,18 @@ pub fn parse(text: &str) -> anyhow::Result<Settings> {
     };
     let total_bytes =
         within("mib_total", logs.mib_total, MAX_MIB)?.map_or(defaults.total_bytes, |mib| mib * MIB);
+    if logs.mib_per_service.is_none() {
+        // The default per service must not refuse a small total the user asked for.
+        budget.bytes = budget.bytes.min(total_bytes);
+    }
+    if budget.bytes > total_bytes {
+        anyhow::bail!(
+            "[logs] mib_per_service ({} MiB) is more than mib_total ({} MiB): one service may \
+             not keep more than all of them together",
+            budget.bytes / MIB,
+            total_bytes / MIB
+        );
+    }
 
     Ok(Settings {
         keymap,
@@ -214,6 +226,20 @@ mod tests {
             format!("{unknown:#}").contains("unknown field `lines`"),
             "{unknown:#}"
         );
+    }
+
+    #[test]
+    fn parse_refuses_a_service_budget_above_the_total() {
+        let error = parse("[logs]\nmib_per_service = 100\nmib_total = 10\n").unwrap_err();
+        let equal = parse("[logs]\nmib_per_service = 10\nmib_total = 10\n");
+
+        let message = format!("{error:#}");
+        assert!(message.contains("mib_per_service (100 MiB)"), "{message}");
+        assert!(message.contains("mib_total (10 MiB)"), "{message}");
+        let small_total = parse("[logs]\nmib_total = 10\n").ok();
+
+        assert!(equal.is_ok(), "{equal:?}");
+        assert_eq!(small_total.map(|s| s.budget.bytes), Some(10 * MIB));
     }
 
     #[test]

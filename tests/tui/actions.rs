@@ -469,3 +469,93 @@ fn a_user_keymap_moves_redeploy_and_help_shows_the_new_key() {
         "{help}"
     );
 }
+
+#[test]
+fn q_right_after_r_asks_first_although_the_job_has_not_started() {
+    let mut app = running_app();
+
+    let action = key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Char('q'));
+    let screen = render(&app, 80, 24);
+
+    assert!(action.is_some());
+    assert!(!app.should_quit(), "quit while redeploy db was starting");
+    assert!(screen.contains("redeploy db is still running"), "{screen}");
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.should_quit());
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )));
+}
+
+#[test]
+fn command_line_ctrl_keys_edit_the_line_instead_of_typing_letters() {
+    let mut app = running_app();
+    key(&mut app, KeyCode::Char(':'));
+
+    // `:status` then Ctrl-W, Ctrl-A, Ctrl-E, Ctrl-K once typed `:statuswaek`.
+    keys(&mut app, "redeploy status");
+    for c in ['a', 'e', 'k'] {
+        ctrl(&mut app, c);
+    }
+    let ignored = render(&app, 80, 24);
+    ctrl(&mut app, 'w');
+    let word_deleted = render(&app, 80, 24);
+    ctrl(&mut app, 'u');
+    keys(&mut app, "up");
+    let cleared = render(&app, 80, 24);
+    ctrl(&mut app, 'c');
+
+    assert!(ignored.contains(":redeploy status▏"), "{ignored}");
+    assert!(word_deleted.contains(":redeploy ▏"), "{word_deleted}");
+    assert!(cleared.contains(":up▏"), "{cleared}");
+    assert!(app.should_quit(), "Ctrl-C quits from the command line too");
+}
+
+#[test]
+fn footer_names_the_rebound_help_and_quit_keys_and_the_help_key_toggles_help() {
+    let keymap =
+        Keymap::from_names([("help", vec!["F1"]), ("quit", vec!["Z"])]).expect("a valid keymap");
+    let mut app = App::new(Options {
+        keymap,
+        ..options(false, Budget::default())
+    });
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+
+    let footer = render(&app, 80, 24);
+    key(&mut app, KeyCode::F(1));
+    let opened = render(&app, 80, 24);
+    key(&mut app, KeyCode::F(1));
+    let closed = render(&app, 80, 24);
+
+    assert!(footer.contains("F1 help  Z quit"), "{footer}");
+    assert!(!footer.contains("? help"), "{footer}");
+    assert!(opened.contains("keys: services"), "{opened}");
+    assert!(!closed.contains("keys: services"), "{closed}");
+}
+
+#[test]
+fn history_records_a_service_turning_unhealthy_and_healthy_again() {
+    let mut app = running_app();
+
+    // `docker pause` on db for 20 s: the api's check fails, then passes again.
+    let mut unhealthy = three_healthy();
+    unhealthy[1].health = Health::Unhealthy("503 database unreachable".to_string());
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(5)));
+    app.update(Msg::Ops(Event::Services(unhealthy.clone())));
+    app.update(Msg::Ops(Event::Services(unhealthy)));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(25)));
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+    key(&mut app, KeyCode::Char('e'));
+    let screen = render(&app, 80, 24);
+
+    let recovered = screen.find("12:00:25 ✓ api healthy again");
+    let failed = screen.find("12:00:05 ✗ api unhealthy: 503 database unreachable");
+    assert!(recovered.is_some() && failed.is_some(), "{screen}");
+    assert!(recovered < failed, "newest first: {screen}");
+    assert_eq!(screen.matches("api unhealthy").count(), 1, "{screen}");
+}

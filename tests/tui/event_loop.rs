@@ -4,7 +4,7 @@
 use super::support::*;
 
 #[tokio::test]
-async fn loop_applies_messages_draws_and_ends_on_q() {
+async fn loop_applies_messages_draws_and_ends_on_q_confirmed() {
     let mut app = app();
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("a test terminal");
     let (tx, rx) = tui::channel();
@@ -24,6 +24,12 @@ async fn loop_applies_messages_draws_and_ends_on_q() {
     .expect("the loop listens");
     tx.send(Msg::Key(KeyEvent::new(
         KeyCode::Char('q'),
+        KeyModifiers::NONE,
+    )))
+    .expect("the loop listens");
+    // The redeploy has not started yet, so quitting asks first.
+    tx.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('y'),
         KeyModifiers::NONE,
     )))
     .expect("the loop listens");

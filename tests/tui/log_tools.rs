@@ -319,3 +319,33 @@ fn save_is_allowed_in_read_only_mode_and_while_a_job_runs() {
         "{action:?}"
     );
 }
+
+#[test]
+fn with_wrap_on_a_search_jump_shows_the_first_row_of_the_matching_line() {
+    // Long JSON lines that wrap over several rows; every tenth answered 400, named at its end.
+    let lines = (0..200)
+        .map(|n| {
+            let status = if n % 10 == 5 { 400 } else { 200 };
+            let padding = "x".repeat(220);
+            let text = format!(r#"{{"start":{n:03},"pad":"{padding}","status":{status}}}"#);
+            line_at("db", n, &text)
+        })
+        .collect();
+    let mut app = app_with_lines(lines);
+    key(&mut app, KeyCode::Char('w'));
+    render(&app, 80, 24);
+
+    key(&mut app, KeyCode::Char('/'));
+    keys(&mut app, r#""status":400"#);
+    key(&mut app, KeyCode::Enter);
+    let mut screens = vec![render(&app, 80, 24)];
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Char('n'));
+        screens.push(render(&app, 80, 24));
+    }
+
+    for (jump, expected) in screens.iter().zip(["195", "185", "175"]) {
+        let start = format!(r#"{{"start":{expected}"#);
+        assert!(jump.contains(&start), "{start} is shown: {jump}");
+    }
+}

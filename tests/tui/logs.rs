@@ -246,3 +246,39 @@ fn a_batch_of_lines_costs_one_redraw_and_shows_every_line() {
         assert!(screen.contains(&format!("batched line {n}")), "{screen}");
     }
 }
+
+#[test]
+fn a_paused_view_at_the_top_stays_full_while_a_full_buffer_drops_its_oldest_lines() {
+    let mut app = app_with(
+        false,
+        Budget {
+            lines: 100,
+            bytes: 1 << 20,
+        },
+    );
+    app.update(Msg::Ops(Event::Services(three_healthy())));
+    for n in 1..=100 {
+        log(&mut app, "db", &format!("line {n:04}"));
+    }
+    key(&mut app, KeyCode::Char('l'));
+    render(&app, 80, 24);
+    key(&mut app, KeyCode::Char('g'));
+
+    // The buffer is full: each new line drops the oldest, the one the paused view starts at.
+    for n in 101..=150 {
+        log(&mut app, "db", &format!("line {n:04}"));
+    }
+    let screen = render(&app, 80, 24);
+
+    let shown: Vec<&str> = screen
+        .lines()
+        .filter(|row| row.contains("line 0"))
+        .collect();
+    assert!(
+        screen.contains("line 0051"),
+        "the oldest kept line: {screen}"
+    );
+    assert!(!screen.contains("line 0050"), "{screen}");
+    assert!(shown.len() > 5, "the pane stays full: {screen}");
+    assert!(!screen.contains("paused, 99 back"), "{screen}");
+}

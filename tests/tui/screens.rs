@@ -268,3 +268,53 @@ fn tiny_terminals_draw_without_panicking() {
         }
     }
 }
+
+#[test]
+fn after_down_the_table_and_stats_show_no_figures_from_before() {
+    let mut app = running_app();
+    app.update(Msg::Ops(Event::Stats(capstan::ops::StatsSample {
+        service: "db".to_string(),
+        cpu_percent: 4.2,
+        memory_bytes: 108 * 1024 * 1024 + 100 * 1024,
+        memory_limit_bytes: 1 << 30,
+        net_rx_bytes: 0,
+        net_tx_bytes: 0,
+        block_read_bytes: 0,
+        block_write_bytes: 0,
+    })));
+    app.update(Msg::Ops(Event::Traffic(capstan::ops::TrafficSample {
+        at: t0(),
+        requests_per_second: 31.0,
+        errors_per_second: 0.0,
+    })));
+    let before = render(&app, 120, 40);
+
+    // `down --volumes`: every service is missing, and no sample arrives for 10 s.
+    let missing = three_healthy()
+        .into_iter()
+        .map(|service| ServiceView {
+            state: "missing".to_string(),
+            health: Health::Unknown,
+            started_at: None,
+            container_id: None,
+            ..service
+        })
+        .collect();
+    app.update(Msg::Ops(Event::Services(missing)));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(10)));
+    let table = render(&app, 120, 40);
+    key(&mut app, KeyCode::Char('s'));
+    let popup = render(&app, 120, 40);
+
+    assert!(before.contains("108.1 MiB"), "{before}");
+    assert!(
+        !table.contains("108.1 MiB") && !table.contains("4.2%"),
+        "{table}"
+    );
+    assert!(
+        !popup.contains("108.1 MiB") && !popup.contains("31.0"),
+        "{popup}"
+    );
+    assert!(popup.contains("req/s        -"), "{popup}");
+    assert!(popup.contains("no running container"), "{popup}");
+}

@@ -1,7 +1,7 @@
 //! The `:` prompt: the CLI's actions typed by name (`up`, `down`, `redeploy api`, ...), parsed
 //! and completed against the stack's services. Pure functions; no state, no I/O.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Focus, Popup, StatusKind};
 use crate::tui::action::Action;
@@ -103,7 +103,12 @@ impl App {
         let owned = self.service_names();
         let services: Vec<&str> = owned.iter().map(String::as_str).collect();
         let line = self.command_line.as_mut()?;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
+            KeyCode::Char('c') if ctrl => self.quit = true,
+            KeyCode::Char('u') if ctrl => line.clear(),
+            KeyCode::Char('w') if ctrl => delete_last_word(line),
+            KeyCode::Char(_) if ctrl => {}
             KeyCode::Char(c) => line.push(c),
             KeyCode::Backspace => {
                 line.pop();
@@ -155,6 +160,14 @@ impl App {
             .map(|service| service.name.clone())
             .collect()
     }
+}
+
+/// Removes the last word of `line` and the blanks after it, as Ctrl-W does in a shell.
+fn delete_last_word(line: &mut String) {
+    let kept = line.trim_end().len();
+    line.truncate(kept);
+    let start = line.rfind(char::is_whitespace).map_or(0, |index| index + 1);
+    line.truncate(start);
 }
 
 /// The longest prefix all `candidates` share.

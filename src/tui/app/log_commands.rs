@@ -200,6 +200,11 @@ impl App {
             shown |= selected.as_deref() == Some(line.service.as_str());
             self.logs.push(line);
         }
+        if !self.log_view.follow {
+            // The lines at the top of a paused view may have just dropped off.
+            let page = self.page();
+            self.with_logs(|view, store, rows| view.keep_full(store, rows, page));
+        }
         let scope = self.log_scope();
         if let Some(search) = self.log_view.search.as_mut() {
             match scope {

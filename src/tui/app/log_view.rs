@@ -211,6 +211,21 @@ impl LogView {
         self.follow = false;
     }
 
+    /// Keeps a paused pane `page` rows high full after old lines dropped off the store: when
+    /// fewer than a page of rows lie at or above its bottom, it shows the oldest rows kept.
+    pub fn keep_full(&mut self, store: &LogStore, rows: &Rows, page: usize) {
+        if self.follow {
+            return;
+        }
+        let Some(bottom) = self.bottom(store, rows) else {
+            return;
+        };
+        let full = page.min(rows.len());
+        if bottom + 1 < full {
+            self.anchor = rows.key_near(store, full - 1);
+        }
+    }
+
     pub fn bottom_follow(&mut self) {
         self.anchor = None;
         self.follow = true;

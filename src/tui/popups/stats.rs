@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Sparkline};
 
+use crate::ops::TrafficSample;
 use crate::tui::app::App;
 use crate::tui::views::centered;
 
@@ -40,12 +41,16 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     .split(inner);
     for (service, rows) in app.services.iter().zip(rows.iter()) {
         let samples = app.stats.get(&service.name);
-        let latest = samples.and_then(|samples| samples.back());
         let [name, cpu, memory, io] = Layout::vertical([Constraint::Length(1); 4]).areas(*rows);
         frame.render_widget(Span::styled(service.name.as_str(), theme.header()), name);
 
-        let Some(latest) = latest else {
-            frame.render_widget(Span::styled("  no samples yet", theme.muted()), cpu);
+        let Some(latest) = app.latest_stats(service) else {
+            let why = if service.state == "running" {
+                "  no samples yet"
+            } else {
+                "  -  (no running container)"
+            };
+            frame.render_widget(Span::styled(why, theme.muted()), cpu);
             continue;
         };
         // Sparklines take integers: CPU in tenths of a percent, memory in KiB.
@@ -80,9 +85,15 @@ fn traffic(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.options.theme;
     let [name, requests, errors] = Layout::vertical([Constraint::Length(1); 3]).areas(area);
     frame.render_widget(Span::styled("app traffic (/metrics)", theme.header()), name);
-    let Some(latest) = app.traffic.back() else {
+    if app.traffic.is_empty() {
         frame.render_widget(Span::styled("  no samples yet", theme.muted()), requests);
         return;
+    }
+    let rate = |rate: fn(&TrafficSample) -> f64| {
+        app.current_traffic().map_or_else(
+            || format!("{:>8}", "-"),
+            |latest| format!("{:>8.1}", rate(latest)),
+        )
     };
 
     // Sparklines take integers: hundredths of a request per second.
@@ -97,8 +108,8 @@ fn traffic(app: &App, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|sample| scaled(sample.errors_per_second))
         .collect();
-    let request_text = format!("  req/s {:>8.1}", latest.requests_per_second);
-    let error_text = format!("  5xx/s {:>8.1}", latest.errors_per_second);
+    let request_text = format!("  req/s {}", rate(|sample| sample.requests_per_second));
+    let error_text = format!("  5xx/s {}", rate(|sample| sample.errors_per_second));
     spark_row(frame, requests, request_text, &request_values, theme.ok());
     spark_row(frame, errors, error_text, &error_values, theme.error());
 }

@@ -40,10 +40,17 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     };
     let height = usize::from(inner.height);
     let width = usize::from(inner.width).max(1);
+    // With wrap on, the current match may sit more rows above the bottom than the pane has:
+    // the walk goes on until it is reached (within a pane's count of lines), and the rows below
+    // it are given up instead of its first rows.
+    let seek_current = view.wrap && view.current.is_some();
+    let mut current_at = None;
     let mut used = 0;
     let mut lines = Vec::new();
+    let mut heights = Vec::new();
     for index in (0..=bottom).rev() {
-        if used >= height {
+        let seeking = seek_current && current_at.is_none() && bottom - index < height;
+        if used >= height && !seeking {
             break;
         }
         let Some(row) = rows.row(store, index) else {
@@ -93,23 +100,39 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 let mut shown = Line::from(spans);
                 if view.current == Some(key) {
                     shown = shown.patch_style(theme.selected());
+                    current_at = Some(lines.len());
                 }
                 shown
             }
         };
-        used += if view.wrap {
+        let rows = if view.wrap {
             line.width().div_ceil(width).max(1)
         } else {
             1
         };
+        used += rows;
+        heights.push(rows);
         lines.push(line);
+    }
+    // The rows cut off the top; with a current match, never its first row.
+    let mut overflow = used.saturating_sub(height);
+    if let (true, Some(current)) = (view.wrap, current_at) {
+        let above: usize = heights[current + 1..].iter().sum();
+        let mut newest = 0;
+        while overflow > above && newest < current {
+            overflow = overflow.saturating_sub(heights[newest]);
+            newest += 1;
+        }
+        lines.drain(..newest);
+        overflow = overflow.min(above);
     }
     lines.reverse();
 
     let mut paragraph = Paragraph::new(lines).block(block);
     if view.wrap {
-        let overflow = used.saturating_sub(height) as u16;
-        paragraph = paragraph.wrap(Wrap { trim: false }).scroll((overflow, 0));
+        paragraph = paragraph
+            .wrap(Wrap { trim: false })
+            .scroll((overflow as u16, 0));
     }
     frame.render_widget(paragraph, area);
 }

@@ -86,11 +86,7 @@ fn row<'a>(app: &App, service: &'a ServiceView, with_stats: bool) -> Row<'a> {
         Cell::from(port),
     ];
     if with_stats {
-        let latest = app
-            .stats
-            .get(&service.name)
-            .and_then(|samples| samples.back());
-        let (cpu, memory) = match latest {
+        let (cpu, memory) = match app.latest_stats(service) {
             Some(sample) => (
                 format!("{:.1}%", sample.cpu_percent),
                 mebibytes(sample.memory_bytes),

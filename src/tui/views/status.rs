@@ -6,15 +6,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::app::{App, StatusKind};
+use crate::tui::input::Command;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.options.theme;
-    let mut hints = String::from("  ? help  q quit ");
-    if app.options.read_only {
-        hints.insert_str(2, "READ-ONLY  ");
-    }
+    let keymap = &app.options.keymap;
+    let help = keymap.label_of(Command::Help).unwrap_or_default();
+    let quit = keymap.label_of(Command::Quit).unwrap_or_default();
+    let mode = if app.options.read_only {
+        "READ-ONLY  "
+    } else {
+        ""
+    };
+    let hints = Span::styled(format!("  {mode}{help} help  {quit} quit "), theme.muted());
     let [left, right] =
-        Layout::horizontal([Constraint::Min(1), Constraint::Length(hints.len() as u16)])
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(hints.width() as u16)])
             .areas(area);
 
     let message = if let Some(line) = &app.command_line {
@@ -48,5 +54,5 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     };
 
     frame.render_widget(Paragraph::new(message), left);
-    frame.render_widget(Paragraph::new(Span::styled(hints, theme.muted())), right);
+    frame.render_widget(Paragraph::new(hints), right);
 }
