@@ -329,8 +329,8 @@ impl App {
             Command::Quit => match self.busy_with() {
                 Some(title) => {
                     let question = format!(
-                        "{title} is still running. Quit anyway? The dashboard stops watching it \
-                         and the job is cut short where it stands."
+                        "{title} is still running. Quit anyway? The job stops; a redeploy or \
+                         rollback puts its service back as it was first."
                     );
                     self.popup = Some(Popup::Confirm {
                         question,
