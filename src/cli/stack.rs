@@ -89,11 +89,9 @@ pub async fn down(global: &Global, args: DownArgs) -> anyhow::Result<ExitCode> {
 pub async fn redeploy(global: &Global, args: RedeployArgs) -> anyhow::Result<ExitCode> {
     refuse_if_read_only(global, "redeploy")?;
     let ctx = context(global).await?;
-    let service = args.service;
-    render_or_restore(&ctx, &service, |events| {
-        let ctx = ctx.clone();
-        let service = service.clone();
-        async move { ops::redeploy(&ctx, &service, &events).await }
+    let (ctx, service) = (&ctx, args.service.as_str());
+    render_or_restore(ctx, service, |events| async move {
+        ops::redeploy(ctx, service, &events).await
     })
     .await
 }
@@ -101,11 +99,9 @@ pub async fn redeploy(global: &Global, args: RedeployArgs) -> anyhow::Result<Exi
 pub async fn rollback(global: &Global, args: RollbackArgs) -> anyhow::Result<ExitCode> {
     refuse_if_read_only(global, "roll back")?;
     let ctx = context(global).await?;
-    let service = args.service;
-    render_or_restore(&ctx, &service, |events| {
-        let ctx = ctx.clone();
-        let service = service.clone();
-        async move { ops::rollback(&ctx, &service, &events).await }
+    let (ctx, service) = (&ctx, args.service.as_str());
+    render_or_restore(ctx, service, |events| async move {
+        ops::rollback(ctx, service, &events).await
     })
     .await
 }

@@ -63,13 +63,7 @@ impl Engine {
 
     /// Creates a named volume of the stack unless it exists; true when it was created.
     pub async fn ensure_volume(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
-        let inspected = self.docker.inspect_volume(name).await;
-        if ours(
-            inspected,
-            |v| Some(&v.labels),
-            &format!("volume {name}"),
-            stack,
-        )? {
+        if self.volume_is_ours(name, stack).await? {
             return Ok(false);
         }
 
@@ -83,6 +77,18 @@ impl Engine {
             .await
             .map_err(EngineError::api(format!("create volume {name}")))?;
         Ok(true)
+    }
+
+    /// True when the stack's volume exists, false when there is none; someone else's volume of
+    /// that name is an error.
+    async fn volume_is_ours(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
+        let inspected = self.docker.inspect_volume(name).await;
+        ours(
+            inspected,
+            |v| Some(&v.labels),
+            &format!("volume {name}"),
+            stack,
+        )
     }
 
     /// True when a volume of that name exists (whoever made it).
@@ -102,13 +108,7 @@ impl Engine {
     /// Removes a volume of the stack; false when there was none. Refuses a volume without the
     /// stack's label.
     pub async fn remove_volume(&self, name: &str, stack: &str) -> Result<bool, EngineError> {
-        let inspected = self.docker.inspect_volume(name).await;
-        if !ours(
-            inspected,
-            |v| Some(&v.labels),
-            &format!("volume {name}"),
-            stack,
-        )? {
+        if !self.volume_is_ours(name, stack).await? {
             return Ok(false);
         }
 

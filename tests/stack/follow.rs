@@ -11,7 +11,7 @@ use futures::StreamExt;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::ChildStdout;
 
-use super::stack_support::{TestStack, docker};
+use super::stack_support::{TestStack, docker, perl_service};
 
 /// Reads lines until one contains `text`; fails naming what was read when it does not come.
 async fn read_until(lines: &mut Lines<BufReader<ChildStdout>>, seen: &mut Vec<String>, text: &str) {
@@ -36,32 +36,16 @@ async fn read_until(lines: &mut Lines<BufReader<ChildStdout>>, seen: &mut Vec<St
 /// A service whose every run prints `boot <run>` and then `tick <n> <run>` ten times a second;
 /// perl (in the slim image) answers the readiness check.
 pub fn talker(name: &str) -> String {
-    format!(
-        r#"
-        [services.{name}]
-        image = "debian:bookworm-slim"
-        command = ["perl", "-MIO::Socket::INET", "-e", '''
-            $| = 1;
+    let script = r#"
             my $run = int(rand(1e9));
             print "boot $run\n";
-            if (fork) {{
-                for (my $i = 1; ; $i++) {{
+            if (fork) {
+                for (my $i = 1; ; $i++) {
                     print "tick $i $run\n";
                     select(undef, undef, undef, 0.1);
-                }}
-            }}
-            my $server = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1)
-                or die "listen: $!";
-            while (my $client = $server->accept) {{
-                <$client>;
-                print $client "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
-                close $client;
-            }}
-        ''']
-        stop_grace_secs = 1
-        ready = {{ http = {{ port = 8000, paths = ["/"] }}, timeout_secs = 10 }}
-        "#
-    )
+                }
+            }"#;
+    perl_service(name, script)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

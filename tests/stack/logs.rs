@@ -2,7 +2,7 @@
 //! one line, however long (as text, or as JSON with `--json`); escape sequences reach a pipe as
 //! written and a terminal cleaned.
 
-use super::stack_support::TestStack;
+use super::stack_support::{TestStack, perl_service};
 
 /// The length of the long line: longer than three of the 16 KiB pieces Docker cuts lines into.
 const LONG: usize = 60_000;
@@ -13,26 +13,12 @@ const ESCAPED: &str = "\x1b]0;CLI-TITLE\x07\x1b[2J\x1b[31mafter\x1b[0m";
 /// A service that prints one line of [`LONG`] `x`s and then [`ESCAPED`]; perl (in the slim
 /// image) answers the readiness check.
 fn long_liner(name: &str) -> String {
-    format!(
+    let script = format!(
         r#"
-        [services.{name}]
-        image = "debian:bookworm-slim"
-        command = ["perl", "-MIO::Socket::INET", "-e", '''
-            $| = 1;
             print "x" x {LONG}, "\n";
-            print "\e]0;CLI-TITLE\a\e[2J\e[31mafter\e[0m\n";
-            my $server = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1)
-                or die "listen: $!";
-            while (my $client = $server->accept) {{
-                <$client>;
-                print $client "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
-                close $client;
-            }}
-        ''']
-        stop_grace_secs = 1
-        ready = {{ http = {{ port = 8000, paths = ["/"] }}, timeout_secs = 10 }}
-        "#
-    )
+            print "\e]0;CLI-TITLE\a\e[2J\e[31mafter\e[0m\n";"#
+    );
+    perl_service(name, &script)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,6 +13,30 @@ pub async fn engine() -> Engine {
     })
 }
 
+/// A service of `debian:bookworm-slim` whose perl runs `script` and then answers HTTP on port
+/// 8000 (the readiness check); it stops within a second.
+pub fn perl_service(name: &str, script: &str) -> String {
+    format!(
+        r#"
+        [services.{name}]
+        image = "debian:bookworm-slim"
+        command = ["perl", "-MIO::Socket::INET", "-e", '''
+            $| = 1;
+            {script}
+            my $server = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1)
+                or die "listen: $!";
+            while (my $client = $server->accept) {{
+                <$client>;
+                print $client "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                close $client;
+            }}
+        ''']
+        stop_grace_secs = 1
+        ready = {{ http = {{ port = 8000, paths = ["/"] }}, timeout_secs = 10 }}
+        "#
+    )
+}
+
 /// Runs `docker ARGS`; fails the test with docker's own message when it fails.
 pub fn docker(args: &[&str]) {
     let output = std::process::Command::new("docker")
