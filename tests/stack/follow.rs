@@ -49,8 +49,7 @@ pub fn talker(name: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logs_follow_of_a_stopped_service_shows_its_tail_then_continues_across_restart_and_redeploy()
- {
+async fn logs_follow_shows_a_stopped_services_tail_then_follows_restart_and_redeploy() {
     // Each run of the container numbers its lines; `boot` marks each start.
     let file = format!("name = \"unused\"\n{}", talker("talker"));
     let stack = TestStack::new("follow", Some(&file));
