@@ -255,15 +255,30 @@ where
     if !interrupted {
         anyhow::bail!("failed to listen for Ctrl-C");
     }
+    let first = std::time::Instant::now();
 
     eprintln!("capstan: interrupted; putting {service} back as it was (Ctrl-C again leaves now)");
     tokio::select! {
         result = render(|events| async move { ops::restore(ctx, &before, &events).await }) => {
             result?;
         }
-        _ = tokio::signal::ctrl_c() => eprintln!("capstan: left {service} as it stands"),
+        () = another_ctrl_c(first) => eprintln!("capstan: left {service} as it stands"),
     }
     Ok(ExitCode::from(130))
+}
+
+/// Resolves at a Ctrl-C that comes a second or more after `first`. One that comes at once is
+/// the same interrupt again (coreutils `timeout` signals the process and then its group), not
+/// the user pressing it a second time.
+async fn another_ctrl_c(first: std::time::Instant) {
+    loop {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return std::future::pending().await;
+        }
+        if first.elapsed() >= std::time::Duration::from_secs(1) {
+            return;
+        }
+    }
 }
 
 /// Prints one event; a closed stdout (`| head`) is not worth a panic mid-job.
